@@ -1,0 +1,31 @@
+"""Filters shared by every region-scoped list: a region code that must be visible, else 404."""
+
+import django_filters
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+
+def visible_region(user, code: str):
+    """The current region with this code if the user may see it; anything else is a 404."""
+    from bangdai.regions.models import Region
+
+    region = Region.objects.visible_to(user).current().filter(code=code).first()
+    if region is None:
+        raise Http404
+    return region
+
+
+class RegionSubtreeFilter(django_filters.CharFilter):
+    """Keeps records whose region lies in the subtree of the given (visible) region code."""
+
+    def __init__(self, *args, region_field: str = "region", **kwargs):
+        kwargs.setdefault("label", _("Region"))
+        super().__init__(*args, **kwargs)
+        self.region_field = region_field
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        region = visible_region(self.parent.request.user, value.strip())
+        low, high = region.subtree_range
+        return qs.filter(**{f"{self.region_field}__path__gte": low, f"{self.region_field}__path__lt": high})

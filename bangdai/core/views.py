@@ -1,0 +1,60 @@
+"""Base views: the scoping chokepoint, tables with filters, htmx fragments and exports."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ImproperlyConfigured
+from django.views.generic import DetailView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from .exports import export_response
+
+
+class ScopedMixin(LoginRequiredMixin):
+    """Every object a view touches comes from ``Model.objects.visible_to(user)``; anything else is a 404."""
+
+    model = None
+
+    def base_queryset(self):
+        if self.model is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} needs a model")
+        return self.model.objects.all()
+
+    def get_queryset(self):
+        return self.base_queryset().visible_to(self.request.user)
+
+
+class ScopedDetailView(ScopedMixin, DetailView):
+    pass
+
+
+class ScopedListView(ScopedMixin, SingleTableMixin, FilterView):
+    """A filtered, sorted, paginated table; htmx requests get the table fragment only."""
+
+    paginate_by = 50
+    export_name = "export"
+    export_columns: list[tuple[str, object]] = []
+    template_name = "components/list_page.html"
+    fragment_template = "htmx/table.html"
+
+    def get_template_names(self):
+        if getattr(self.request, "htmx", False) and not self.request.htmx.boosted:
+            return [self.fragment_template]
+        return super().get_template_names()
+
+    def get_table_pagination(self, table):
+        return {"per_page": self._per_page()}
+
+    def _per_page(self) -> int:
+        try:
+            value = int(self.request.GET.get("per_page", self.paginate_by))
+        except ValueError:
+            return self.paginate_by
+        return min(max(value, 5), 200)
+
+    def get(self, request, *args, **kwargs):
+        fmt = request.GET.get("export")
+        if fmt in ("csv", "xlsx"):
+            filterset = self.get_filterset(self.get_filterset_class())
+            rows = filterset.qs if filterset.is_valid() else self.get_queryset().none()
+            return export_response(self.export_name, self.export_columns, rows, fmt, request)
+        return super().get(request, *args, **kwargs)

@@ -1,0 +1,56 @@
+"""Checks of ID numbers and phone numbers against the official formats and the record's other fields."""
+
+import datetime as dt
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from stdnum.cn import ric
+from stdnum.exceptions import InvalidChecksum, ValidationError as StdnumError
+
+from .choices import Gender
+from .protection import normalise
+
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def clean_id_number(value: str) -> str:
+    """Return the normalised 18-digit resident ID number or raise a field error."""
+    number = normalise(value)
+    if len(number) != 18:
+        raise ValidationError(_("An ID number has 18 characters."), code="id_length")
+    try:
+        return ric.validate(number)
+    except InvalidChecksum:
+        raise ValidationError(_("The ID number's check character is wrong."), code="id_checksum") from None
+    except StdnumError:
+        raise ValidationError(_("This is not a valid resident ID number."), code="id_invalid") from None
+
+
+def id_birth_date(number: str) -> dt.date:
+    return ric.get_birth_date(number)
+
+
+def id_gender(number: str) -> str:
+    return Gender.MALE if int(number[16]) % 2 else Gender.FEMALE
+
+
+def check_id_against(number: str, birth_date: dt.date | None, gender: str | None) -> dict[str, ValidationError]:
+    """Field errors where the ID number's embedded birth date or gender disagree with the record."""
+    errors: dict[str, ValidationError] = {}
+    if birth_date and id_birth_date(number) != birth_date:
+        errors["birth_date"] = ValidationError(
+            _("The birth date does not match the ID number (%(date)s)."),
+            code="birth_mismatch",
+            params={"date": id_birth_date(number).isoformat()},
+        )
+    if gender and id_gender(number) != gender:
+        errors["gender"] = ValidationError(_("The gender does not match the ID number."), code="gender_mismatch")
+    return errors
+
+
+def clean_phone(value: str) -> str:
+    number = normalise(value).removeprefix("+86")
+    if number and not MOBILE_RE.match(number):
+        raise ValidationError(_("Enter an 11-digit mainland mobile number."), code="phone_invalid")
+    return number

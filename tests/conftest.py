@@ -1,0 +1,95 @@
+"""Shared fixtures: the real jurisdiction tree loaded once, villages for two counties, and the personas."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.core.management import call_command
+
+from bangdai.accounts.choices import Role
+from bangdai.regions import services as region_services
+
+from .factories import PersonFactory, region, user_with_role
+
+# Villages of 上墅乡 (安吉县, county A), 孝丰镇 (安吉县) and 武康街道 (德清县, county B).
+TEST_VILLAGES = [
+    {"code": "330523205201", "name": "上墅村", "parent_code": "330523205", "lng": "119.62", "lat": "30.52"},
+    {"code": "330523205202", "name": "刘家塘村", "parent_code": "330523205", "lng": "119.60", "lat": "30.50"},
+    {"code": "330523105201", "name": "横溪坞村", "parent_code": "330523105", "lng": "119.55", "lat": "30.60"},
+    {"code": "330521002001", "name": "永安社区", "parent_code": "330521002", "lng": "119.96", "lat": "30.54"},
+    {"code": "330521002201", "name": "上柏村", "parent_code": "330521002", "lng": "119.93", "lat": "30.55"},
+]
+PASSWORD = "correct-horse-9"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        region_services.load_divisions()
+        region_services.load_abolished()
+        region_services.import_villages(TEST_VILLAGES, source="tests")
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class World:
+    """The personas and one cadre in each place the personas' scopes differ."""
+
+    province_admin: object
+    county_admin_a: object
+    county_admin_b: object
+    township_a: object
+    mentor: object
+    apprentice: object
+    auditor: object
+    cadre_a: object  # in 上墅乡, 安吉县 (county A)
+    cadre_a2: object  # in 孝丰镇, 安吉县 (county A, another township)
+    cadre_b: object  # in 武康街道, 德清县 (county B)
+    mentor_person: object
+    apprentice_person: object
+
+    def personas(self) -> dict[str, object]:
+        return {
+            "province_admin": self.province_admin,
+            "county_admin_a": self.county_admin_a,
+            "county_admin_b": self.county_admin_b,
+            "township_a": self.township_a,
+            "mentor": self.mentor,
+            "apprentice": self.apprentice,
+            "auditor": self.auditor,
+            "anonymous": None,
+        }
+
+
+@pytest.fixture
+def world(db) -> World:
+    cadre_a = PersonFactory(name="张上墅", region=region("330523205201"))
+    cadre_a2 = PersonFactory(name="李孝丰", region=region("330523105201"))
+    cadre_b = PersonFactory(name="王武康", region=region("330521002201"))
+    mentor_person = PersonFactory(name="陈导师", region=region("330523205202"))
+    apprentice_person = PersonFactory(name="吴徒弟", region=region("330523205201"))
+    return World(
+        province_admin=user_with_role("province", Role.ORG_ADMIN, "330000"),
+        county_admin_a=user_with_role("anji", Role.ORG_ADMIN, "330523"),
+        county_admin_b=user_with_role("deqing", Role.ORG_ADMIN, "330521"),
+        township_a=user_with_role("shangshu", Role.TOWNSHIP, "330523205"),
+        mentor=user_with_role("mentor", Role.MENTOR, "330523205202", person=mentor_person),
+        apprentice=user_with_role("apprentice", Role.APPRENTICE, "330523205201", person=apprentice_person),
+        auditor=user_with_role("auditor", Role.AUDITOR, "330500"),
+        cadre_a=cadre_a,
+        cadre_a2=cadre_a2,
+        cadre_b=cadre_b,
+        mentor_person=mentor_person,
+        apprentice_person=apprentice_person,
+    )
+
+
+@pytest.fixture
+def village_a():
+    return region("330523205201")
