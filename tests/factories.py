@@ -18,7 +18,7 @@ _sequence = itertools.count(1)
 def make_id_number(birth: dt.date, gender: str, county: str = "330523") -> str:
     seq = next(_sequence) % 500 * 2 + (1 if gender == Gender.MALE else 0)
     body = f"{county}{birth:%Y%m%d}{seq:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")  # the function ignores the last character
 
 
 def region(code: str) -> Region:

@@ -1,10 +1,13 @@
 """Counts per child region for the overview and the region pages: a fixed number of grouped queries."""
 
+import hashlib
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
 
+from bangdai.core.cache import REGION_COUNTS, generation
 from bangdai.people.models import Person
 from bangdai.regions.choices import Kind, Level
 from bangdai.regions.models import PATH_STEP, Region
@@ -59,3 +62,23 @@ def child_counts(region: Region, user) -> tuple[RegionCounts, list[RegionCounts]
         total.communities += values["communities"]
     total.cadres = sum(v["n"] for v in cadres.values())
     return total, rows
+
+
+COUNTS_TIMEOUT = 15 * 60
+
+
+def cached_child_counts(region: Region, user) -> tuple[RegionCounts, list[RegionCounts]]:
+    """``child_counts`` through the shared cache, keyed on the user's scope and the data generation.
+
+    Every write to cadres or regions bumps the generation, so all app processes see fresh counts at once.
+    """
+    scope = user.scope
+    fingerprint = hashlib.sha256(
+        repr((scope.superuser, scope.person_id, [(g.role, g.path) for g in scope.grants])).encode()
+    ).hexdigest()[:16]
+    key = f"counts:{generation(REGION_COUNTS)}:{region.pk}:{fingerprint}"
+    result = cache.get(key)
+    if result is None:
+        result = child_counts(region, user)
+        cache.set(key, result, COUNTS_TIMEOUT)
+    return result

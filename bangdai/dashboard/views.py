@@ -3,7 +3,7 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.views.generic import TemplateView
 
-from .selectors import child_counts
+from .selectors import cached_child_counts
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -14,7 +14,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(region=region, **kwargs)
         if region is None:
             return context
-        total, rows = child_counts(region, self.request.user)
+        total, rows = cached_child_counts(region, self.request.user)
         chart = {
             "labels": [r.region.name for r in rows],
             "series": {

@@ -15,6 +15,7 @@ from stdnum.cn import ric
 
 from bangdai.accounts.choices import Role
 from bangdai.accounts.models import RoleAssignment, User
+from bangdai.core.cache import REGION_COUNTS, bump
 from bangdai.people.choices import CadreType, Education, Gender, HistoryAction, PoliticalStatus, Position, Rank
 from bangdai.people.models import Person, PersonChange
 from bangdai.people.protection import blind_index, mask_id_number, mask_phone
@@ -146,7 +147,7 @@ class Generator:
         while True:
             seq = rng.randint(0, 99) * 10 + rng.choice([1, 3, 5, 7, 9] if gender == Gender.MALE else [0, 2, 4, 6, 8])
             body = f"{county_code}{birth:%Y%m%d}{seq:03d}"
-            number = body + ric.calc_check_digit(body)
+            number = body + ric.calc_check_digit(body + "0")  # the function ignores the last character
             if number not in self.used_ids:
                 self.used_ids.add(number)
                 return number
@@ -294,6 +295,7 @@ class Generator:
         self.load_regions()
         self.load_people()
         self.load_accounts()
+        bump(REGION_COUNTS)
         return self.report
 
 

@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from bangdai.core.cache import REGION_COUNTS, bump
+
 from .choices import HistoryAction, ProtectedField
 from .models import Person, PersonChange, RevealRecord
 from .protection import blind_index, mask_id_number, mask_phone
@@ -88,6 +90,7 @@ def _save_checked(person: Person, actor) -> None:
         raise
     if not actor.scope.edits(person.region.path):
         raise PermissionDenied(_("You cannot place a cadre outside your jurisdiction."))
+    bump(REGION_COUNTS)
 
 
 @transaction.atomic

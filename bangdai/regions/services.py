@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from bangdai.core.cache import REGION_COUNTS, bump
+
 from .choices import CRS, KIND_BY_CHINESE, Kind, Level
 from .models import PATH_STEP, Region
 
@@ -97,6 +99,7 @@ def load_divisions(path: Path | None = None) -> LoadResult:
     if changed:
         Region.objects.bulk_update(changed, ["name", "kind", "lng", "lat", "crs", "numchild"], batch_size=2000)
     result.created = len(new_nodes)
+    bump(REGION_COUNTS)
     return result
 
 
@@ -251,6 +254,7 @@ def import_villages(rows: Iterable[dict[str, str]], *, source: str = "import") -
         )
     Region.objects.bulk_update(parents.values(), ["numchild"], batch_size=2000)
     report.created, report.updated = len(new_nodes), len(updated)
+    bump(REGION_COUNTS)
     return report
 
 

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
 from bangdai.core.views import ScopedMixin
-from bangdai.dashboard.selectors import child_counts
+from bangdai.dashboard.selectors import cached_child_counts
 
 from .models import Region
 
@@ -33,7 +33,7 @@ class RegionDetailView(ScopedMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         region = self.get_region()
-        total, rows = child_counts(region, self.request.user)
+        total, rows = cached_child_counts(region, self.request.user)
         abolished = self.get_queryset().filter(
             path__startswith=region.path, depth=region.depth + 1, valid_to__isnull=False
         )

@@ -12,3 +12,17 @@ class RegionSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "level", "kind", "parent_code", "lng", "lat", "crs", "urban_rural_class",
                   "valid_from", "valid_to", "numchild"]
         read_only_fields = fields
+
+
+class CountsRowSerializer(serializers.Serializer):
+    code = serializers.CharField(source="region.code")
+    name = serializers.CharField(source="region.name")
+    townships = serializers.IntegerField()
+    villages = serializers.IntegerField()
+    communities = serializers.IntegerField()
+    cadres = serializers.IntegerField()
+
+
+class RegionCountsSerializer(serializers.Serializer):
+    total = CountsRowSerializer()
+    children = CountsRowSerializer(many=True)

@@ -2,12 +2,16 @@ from django.http import Http404
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Length, Substr
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from bangdai.dashboard.selectors import cached_child_counts
 
 from bangdai.core.api.viewsets import ScopedReadOnlyViewSet
 
 from ..filtersets import RegionFilterSet
 from ..models import PATH_STEP, Region
-from .serializers import RegionSerializer
+from .serializers import RegionCountsSerializer, RegionSerializer
 
 
 @extend_schema_view(
@@ -34,3 +38,11 @@ class RegionViewSet(ScopedReadOnlyViewSet):
             raise Http404
         self.check_object_permissions(self.request, obj)
         return obj
+
+    @extend_schema(summary="Counts for a jurisdiction and each of its children", responses=RegionCountsSerializer)
+    @action(detail=True, methods=["get"])
+    def counts(self, request, code=None):
+        """Townships, villages, communities and cadres the caller may see, in total and per child region."""
+        region = self.get_object()
+        total, rows = cached_child_counts(region, request.user)
+        return Response(RegionCountsSerializer({"total": total, "children": rows}).data)
