@@ -128,11 +128,19 @@ def machine() -> dict[str, str]:
 
 def print_table(title: str, columns: list[tuple[str, str]], rows: list[dict]) -> None:
     """Print ``rows`` as an aligned table; ``columns`` are (header, key) pairs."""
-    cells = [[header for header, _ in columns]] + [[_cell(row.get(key)) for _, key in columns] for row in rows]
+    cells = [[header for header, _ in columns]] + [
+        [_cell(row.get(key)) for _, key in columns] for row in rows
+    ]
     widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
     print(f"\n{title}")
     for n, line in enumerate(cells):
-        print("  " + "  ".join(c.rjust(w) if n and i else c.ljust(w) for i, (c, w) in enumerate(zip(line, widths))))
+        print(
+            "  "
+            + "  ".join(
+                c.rjust(w) if n and i else c.ljust(w)
+                for i, (c, w) in enumerate(zip(line, widths, strict=True))
+            )
+        )
 
 
 def markdown_table(columns: list[tuple[str, str]], rows: list[dict]) -> str:
@@ -166,7 +174,7 @@ def write_results(name: str, records: list[dict]) -> Path:
 def update_doc(name: str, body: str) -> None:
     """Replace the text between ``<!-- bench:NAME -->`` and ``<!-- /bench:NAME -->`` in docs/benchmarks.md."""
     start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
-    stamp = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     m = machine()
     section = (
         f"{start}\n_Measured {stamp} on {m['cpus']} × {m['cpu']}, Python {m['python']}, SQLite {m['sqlite']}, "
@@ -174,5 +182,7 @@ def update_doc(name: str, body: str) -> None:
     )
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
-    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + f"\n\n{section}\n"
+    text = (
+        pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + f"\n\n{section}\n"
+    )
     DOC.write_text(text, encoding="utf-8")

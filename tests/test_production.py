@@ -85,8 +85,11 @@ def production_env(tmp_path_factory):
         "BANGDAI_LOG_LEVEL": "ERROR",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    for command in (["migrate", "--noinput", "-v0"], ["collectstatic", "--noinput", "-v0"],
-                    ["demo", "--scale", "county"]):
+    for command in (
+        ["migrate", "--noinput", "-v0"],
+        ["collectstatic", "--noinput", "-v0"],
+        ["demo", "--scale", "county"],
+    ):
         subprocess.run([str(BIN / "bangdai"), *command], env=env, cwd=ROOT, check=True, capture_output=True)
     yield env, client
     client.flushdb()
@@ -98,8 +101,20 @@ def two_processes(production_env):
     ports = [_free_port(), _free_port()]
     procs = [
         subprocess.Popen(
-            [str(BIN / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1", "--log-level", "error"],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            [
+                str(BIN / "gunicorn"),
+                "config.wsgi",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                "1",
+                "--log-level",
+                "error",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         for port in ports
     ]
@@ -142,7 +157,11 @@ def _api(base: str, token: str, path: str, payload: dict | None = None) -> dict:
     request = urllib.request.Request(  # noqa: S310
         f"{base}{path}",
         data=json.dumps(payload).encode() if payload is not None else None,
-        headers={"Authorization": f"Token {token}", "Content-Type": "application/json", "Accept-Language": "en"},
+        headers={
+            "Authorization": f"Token {token}",
+            "Content-Type": "application/json",
+            "Accept-Language": "en",
+        },
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
@@ -162,12 +181,24 @@ def test_counts_cached_in_redis_are_fresh_across_processes(two_processes):
     assert _api(a, token, "/api/regions/330523/counts/") == before
 
     village = _api(a, token, "/api/regions/?parent=330523205&level=5")["results"][0]["code"]
-    _api(a, token, "/api/cadres/", {
-        "name": "新干部", "gender": "F", "birth_date": "1996-05-04", "id_number": _id_number("3305231996050400"),
-        "phone": "13900001234", "political_status": "party_member", "education": "bachelor",
-        "region": village, "position": "committee_member", "cadre_type": "village_cadre",
-        "entry_date": "2020-07-01",
-    })
+    _api(
+        a,
+        token,
+        "/api/cadres/",
+        {
+            "name": "新干部",
+            "gender": "F",
+            "birth_date": "1996-05-04",
+            "id_number": _id_number("3305231996050400"),
+            "phone": "13900001234",
+            "political_status": "party_member",
+            "education": "bachelor",
+            "region": village,
+            "position": "committee_member",
+            "cadre_type": "village_cadre",
+            "entry_date": "2020-07-01",
+        },
+    )
     after = _api(b, token, "/api/regions/330523/counts/")
     assert after["total"]["cadres"] == before["total"]["cadres"] + 1
 
@@ -178,7 +209,9 @@ def test_sessions_work_across_processes_and_debug_is_off(two_processes):
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(f"{a}/login/", timeout=10).read().decode()
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    form = urllib.parse.urlencode({"username": "anji", "password": "bangdai-demo-2026", "csrfmiddlewaretoken": csrf})
+    form = urllib.parse.urlencode(
+        {"username": "anji", "password": "bangdai-demo-2026", "csrfmiddlewaretoken": csrf}
+    )
     request = urllib.request.Request(f"{a}/login/", data=form.encode(), headers={"Referer": f"{a}/login/"})  # noqa: S310
     opener.open(request, timeout=10)
     home = opener.open(f"{b}/", timeout=10)
@@ -191,8 +224,12 @@ def test_sessions_work_across_processes_and_debug_is_off(two_processes):
 
 
 def test_production_refuses_to_start_without_its_settings():
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BANGDAI_")} | {"BANGDAI_ENV": "production"}
-    result = subprocess.run([str(BIN / "bangdai"), "check"], env=env, cwd=ROOT, capture_output=True, text=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BANGDAI_")} | {
+        "BANGDAI_ENV": "production"
+    }
+    result = subprocess.run(
+        [str(BIN / "bangdai"), "check"], env=env, cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode != 0
     for name in ("BANGDAI_SECRET_KEY", "BANGDAI_ALLOWED_HOSTS", "BANGDAI_DATABASE_URL", "BANGDAI_DATA_KEY"):
         assert name in result.stderr

@@ -9,7 +9,9 @@ from .models import User
 
 class UserFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Username or name"), method="filter_q")
-    role = django_filters.ChoiceFilter(label=_("Role"), choices=Role.choices, field_name="role_assignments__role")
+    role = django_filters.ChoiceFilter(
+        label=_("Role"), choices=Role.choices, field_name="role_assignments__role"
+    )
     region = RegionSubtreeFilter(region_field="role_assignments__region")
     is_active = django_filters.BooleanFilter(label=_("Active"))
 

@@ -10,16 +10,22 @@ from .choices import Role
 
 
 class LoginForm(AuthenticationForm):
-    username = forms.CharField(label=_("Username"), widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
+    username = forms.CharField(
+        label=_("Username"), widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"})
+    )
 
 
 class AccountCreateForm(forms.Form):
     username = forms.RegexField(
-        label=_("Username"), max_length=64, regex=r"^[\w.@+-]+$",
+        label=_("Username"),
+        max_length=64,
+        regex=r"^[\w.@+-]+$",
         error_messages={"invalid": _("Letters, digits and . @ + - _ only.")},
     )
     display_name = forms.CharField(label=_("Display name"), max_length=64, required=False)
-    password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput(render_value=False), min_length=8)
+    password = forms.CharField(
+        label=_("Initial password"), widget=forms.PasswordInput(render_value=False), min_length=8
+    )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     region = RegionChoiceField(label=_("Region"))
 

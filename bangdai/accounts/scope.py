@@ -36,7 +36,9 @@ class Scope:
         if not user.is_authenticated or not user.is_active:
             return cls()
         rows = user.role_assignments.select_related("region").only("role", "region__id", "region__path")
-        grants = tuple(sorted({Grant(a.role, a.region_id, a.region.path) for a in rows}, key=lambda g: g.path))
+        grants = tuple(
+            sorted({Grant(a.role, a.region_id, a.region.path) for a in rows}, key=lambda g: g.path)
+        )
         return cls(
             grants=grants,
             person_id=user.person_id,

@@ -32,14 +32,19 @@ def _check_grant(actor, role: str, region: Region) -> None:
 
 
 @transaction.atomic
-def create_account(*, actor, username: str, password: str, role: str, region: Region, display_name: str = "",
-                   person=None) -> User:
+def create_account(
+    *, actor, username: str, password: str, role: str, region: Region, display_name: str = "", person=None
+) -> User:
     """Create an account with its first role, inside the actor's subtree."""
     _check_grant(actor, role, region)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("This username is taken.")})
     user = User(username=username, display_name=display_name, person=person)
-    validate_password(password, user)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        # A field error, so that the form and the API point at the password.
+        raise ValidationError({"password": error.error_list}) from None
     user.set_password(password)
     user.save()
     RoleAssignment.objects.create(user=user, role=role, region=region)

@@ -18,6 +18,7 @@ class UserTable(tables.Table):
 
     def render_roles(self, record):
         return format_html_join(
-            " ", '<span class="badge bg-blue-lt">{} · {}</span>',
+            " ",
+            '<span class="badge bg-blue-lt">{} · {}</span>',
             ((a.get_role_display(), a.region.name) for a in record.role_assignments.all()),
         )

@@ -36,7 +36,10 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 def _with_roles(queryset):
     return queryset.prefetch_related(
-        Prefetch("role_assignments", queryset=RoleAssignment.objects.select_related("region").order_by("region__path"))
+        Prefetch(
+            "role_assignments",
+            queryset=RoleAssignment.objects.select_related("region").order_by("region__path"),
+        )
     )
 
 
@@ -62,7 +65,9 @@ class UserListView(AdminRequiredMixin, ScopedListView):
         return _with_roles(User.objects.all())
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(page_title=_("Accounts"), can_add=True, add_url=reverse_lazy("accounts:create"), **kwargs)
+        return super().get_context_data(
+            page_title=_("Accounts"), can_add=True, add_url=reverse_lazy("accounts:create"), **kwargs
+        )
 
 
 class UserDetailView(AdminRequiredMixin, ScopedDetailView):
@@ -95,8 +100,12 @@ class UserCreateView(AdminRequiredMixin, ScopedMixin, FormView):
         data = form.cleaned_data
         try:
             account = services.create_account(
-                actor=self.request.user, username=data["username"], password=data["password"],
-                role=data["role"], region=data["region"], display_name=data["display_name"],
+                actor=self.request.user,
+                username=data["username"],
+                password=data["password"],
+                role=data["role"],
+                region=data["region"],
+                display_name=data["display_name"],
             )
         except ValidationError as error:
             for field, errors in error.message_dict.items():

@@ -11,15 +11,27 @@ def navigation(request):
     scope = user.scope
     items = [
         {"url": reverse("home"), "label": _("Overview"), "icon": "ti-layout-dashboard", "name": "home"},
-        {"url": reverse("regions:browse"), "label": _("Jurisdictions"), "icon": "ti-map-2", "name": "regions"},
+        {
+            "url": reverse("regions:browse"),
+            "label": _("Jurisdictions"),
+            "icon": "ti-map-2",
+            "name": "regions",
+        },
         {"url": reverse("people:list"), "label": _("Cadres"), "icon": "ti-users", "name": "people"},
     ]
     if scope.has_role("org_admin"):
         items.append(
-            {"url": reverse("accounts:list"), "label": _("Accounts"), "icon": "ti-user-shield", "name": "accounts"}
+            {
+                "url": reverse("accounts:list"),
+                "label": _("Accounts"),
+                "icon": "ti-user-shield",
+                "name": "accounts",
+            }
         )
     items.append({"url": "/api/docs/", "label": _("API"), "icon": "ti-api", "name": "api"})
     region = request.region
     lineage = region.lineage() if region else []
-    section = request.resolver_match.namespace or request.resolver_match.url_name if request.resolver_match else ""
+    section = (
+        request.resolver_match.namespace or request.resolver_match.url_name if request.resolver_match else ""
+    )
     return {"nav_items": items, "nav_section": section, "region_lineage": lineage}

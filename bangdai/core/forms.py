@@ -40,7 +40,9 @@ class RegionSelect(forms.Select):
         field = self.choices.field
         groups = []
         for index, obj in enumerate(self.choices.queryset.filter(code__in=selected)):
-            option = self.create_option(name, obj.code, field.label_from_instance(obj), True, index, attrs=attrs)
+            option = self.create_option(
+                name, obj.code, field.label_from_instance(obj), True, index, attrs=attrs
+            )
             groups.append((None, [option], index))
         return groups
 

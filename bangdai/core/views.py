@@ -30,7 +30,7 @@ class ScopedDetailView(ScopedMixin, DetailView):
 class ScopedListView(ScopedMixin, SingleTableMixin, FilterView):
     """A filtered, sorted, paginated table; htmx requests get the table fragment only."""
 
-    paginate_by = 50
+    per_page = 50  # django-tables2 paginates; the list view's own paginate_by stays None (one COUNT query)
     export_name = "export"
     export_columns: list[tuple[str, object]] = []
     template_name = "components/list_page.html"
@@ -46,9 +46,9 @@ class ScopedListView(ScopedMixin, SingleTableMixin, FilterView):
 
     def _per_page(self) -> int:
         try:
-            value = int(self.request.GET.get("per_page", self.paginate_by))
+            value = int(self.request.GET.get("per_page", self.per_page))
         except ValueError:
-            return self.paginate_by
+            return self.per_page
         return min(max(value, 5), 200)
 
     def get(self, request, *args, **kwargs):

@@ -24,7 +24,10 @@ class RegionCounts:
 
 def _grouped(queryset, path_field: str, length: int, **aggregates) -> dict[str, dict]:
     rows = (
-        queryset.order_by().annotate(prefix=Substr(path_field, 1, length)).values("prefix").annotate(**aggregates)
+        queryset.order_by()
+        .annotate(prefix=Substr(path_field, 1, length))
+        .values("prefix")
+        .annotate(**aggregates)
     )
     return {row.pop("prefix"): row for row in rows}
 
@@ -34,7 +37,9 @@ def child_counts(region: Region, user) -> tuple[RegionCounts, list[RegionCounts]
     length = len(region.path) + PATH_STEP
     low, high = region.subtree_range
     children = list(
-        Region.objects.visible_to(user).filter(path__gt=low, path__lt=high, depth=region.depth + 1).current()
+        Region.objects.visible_to(user)
+        .filter(path__gt=low, path__lt=high, depth=region.depth + 1)
+        .current()
         .order_by("path")
     )
     units = _grouped(
@@ -54,7 +59,9 @@ def child_counts(region: Region, user) -> tuple[RegionCounts, list[RegionCounts]
     rows = []
     total = RegionCounts(region=region)
     for child in children:
-        row = RegionCounts(region=child, cadres=cadres.get(child.path, {}).get("n", 0), **units.get(child.path, {}))
+        row = RegionCounts(
+            region=child, cadres=cadres.get(child.path, {}).get("n", 0), **units.get(child.path, {})
+        )
         rows.append(row)
     for values in units.values():
         total.townships += values["townships"]

@@ -23,5 +23,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
                 "cadres": [r.cadres for r in rows],
             },
         }
-        context.update(total=total, rows=rows, chart=chart, direct_cadres=total.cadres - sum(r.cadres for r in rows))
+        context.update(
+            total=total, rows=rows, chart=chart, direct_cadres=total.cadres - sum(r.cadres for r in rows)
+        )
         return context

@@ -16,7 +16,15 @@ from stdnum.cn import ric
 from bangdai.accounts.choices import Role
 from bangdai.accounts.models import RoleAssignment, User
 from bangdai.core.cache import REGION_COUNTS, bump
-from bangdai.people.choices import CadreType, Education, Gender, HistoryAction, PoliticalStatus, Position, Rank
+from bangdai.people.choices import (
+    CadreType,
+    Education,
+    Gender,
+    HistoryAction,
+    PoliticalStatus,
+    Position,
+    Rank,
+)
 from bangdai.people.models import Person, PersonChange
 from bangdai.people.protection import blind_index, mask_id_number, mask_phone
 from bangdai.regions import services as region_services
@@ -28,7 +36,10 @@ from .names import FEMALE_CHARS, MALE_CHARS, NEUTRAL_CHARS, SURNAMES
 DEMO_PASSWORD = "bangdai-demo-2026"  # noqa: S105  printed in the README; demo databases only
 SEED = 2004  # the year 上墅乡 began 导师帮带
 SCALES = {
-    "county": ["330523", "330521"],  # 安吉县 and 德清县: two counties, so two county admins each see their own
+    "county": [
+        "330523",
+        "330521",
+    ],  # 安吉县 and 德清县: two counties, so two county admins each see their own
     "city": ["330500"],  # 湖州市
     "province": ["330000"],
 }
@@ -78,7 +89,9 @@ class Generator:
     def townships(self) -> list[Region]:
         result: list[Region] = []
         for root in self.scope_regions():
-            result.extend(Region.objects.current().in_subtree(root.path).filter(depth=Level.TOWNSHIP).order_by("path"))
+            result.extend(
+                Region.objects.current().in_subtree(root.path).filter(depth=Level.TOWNSHIP).order_by("path")
+            )
         return result
 
     def village_rows(self) -> list[dict[str, str]]:
@@ -128,7 +141,9 @@ class Generator:
         return rows
 
     @staticmethod
-    def _jitter(rng: random.Random, lng: float | None, lat: float | None, radius: float) -> tuple[float, float]:
+    def _jitter(
+        rng: random.Random, lng: float | None, lat: float | None, radius: float
+    ) -> tuple[float, float]:
         lng, lat = lng or 120.15, lat or 30.27
         return lng + rng.uniform(-radius, radius), lat + rng.uniform(-radius, radius) * 0.85
 
@@ -145,7 +160,9 @@ class Generator:
     # ------------------------------------------------------------------ people
     def _id_number(self, rng: random.Random, county_code: str, birth: dt.date, gender: str) -> str:
         while True:
-            seq = rng.randint(0, 99) * 10 + rng.choice([1, 3, 5, 7, 9] if gender == Gender.MALE else [0, 2, 4, 6, 8])
+            seq = rng.randint(0, 99) * 10 + rng.choice(
+                [1, 3, 5, 7, 9] if gender == Gender.MALE else [0, 2, 4, 6, 8]
+            )
             body = f"{county_code}{birth:%Y%m%d}{seq:03d}"
             number = body + ric.calc_check_digit(body + "0")  # the function ignores the last character
             if number not in self.used_ids:
@@ -154,8 +171,33 @@ class Generator:
 
     @staticmethod
     def _phone(rng: random.Random) -> str:
-        prefix = rng.choice(["130", "131", "133", "135", "136", "137", "138", "139", "150", "151", "152", "157",
-                             "158", "159", "177", "180", "181", "186", "187", "188", "189", "191", "199"])
+        prefix = rng.choice(
+            [
+                "130",
+                "131",
+                "133",
+                "135",
+                "136",
+                "137",
+                "138",
+                "139",
+                "150",
+                "151",
+                "152",
+                "157",
+                "158",
+                "159",
+                "177",
+                "180",
+                "181",
+                "186",
+                "187",
+                "188",
+                "189",
+                "191",
+                "199",
+            ]
+        )
         return prefix + f"{rng.randint(0, 99_999_999):08d}"
 
     def _name(self, rng: random.Random, gender: str) -> str:
@@ -165,16 +207,23 @@ class Generator:
             given += rng.choice(chars)
         return _weighted_surnames(rng, 1)[0] + given
 
-    def _person(self, rng: random.Random, region: Region, county_code: str, *, village: bool, index: int) -> Person:
+    def _person(
+        self, rng: random.Random, region: Region, county_code: str, *, village: bool, index: int
+    ) -> Person:
         if village:
-            position = [Position.ONE_SHOULDER, Position.COMMITTEE_MEMBER, Position.COMMITTEE_MEMBER, Position.RESERVE][
-                index % 4
-            ]
+            position = [
+                Position.ONE_SHOULDER,
+                Position.COMMITTEE_MEMBER,
+                Position.COMMITTEE_MEMBER,
+                Position.RESERVE,
+            ][index % 4]
             if region.kind == Kind.COMMUNITY:
                 position = Position.PARTY_SECRETARY if index == 0 else Position.COMMUNITY_STAFF
             age = rng.randint(38, 58) if index == 0 else rng.randint(24, 50)
             gender = Gender.MALE if rng.random() < (0.8 if index == 0 else 0.6) else Gender.FEMALE
-            cadre_type = CadreType.COMMUNITY_WORKER if region.kind == Kind.COMMUNITY else CadreType.VILLAGE_CADRE
+            cadre_type = (
+                CadreType.COMMUNITY_WORKER if region.kind == Kind.COMMUNITY else CadreType.VILLAGE_CADRE
+            )
             if index == 3 and rng.random() < 0.3:
                 cadre_type = CadreType.RUXIANG_YOUTH
             education = rng.choices(
@@ -190,17 +239,27 @@ class Generator:
             age = rng.randint(35, 52) if leader else rng.randint(22, 38)
             gender = Gender.MALE if rng.random() < 0.55 else Gender.FEMALE
             cadre_type = rng.choices(
-                [CadreType.TOWNSHIP_CIVIL_SERVANT, CadreType.TOWNSHIP_PUBLIC_INSTITUTION, CadreType.XUANDIAOSHENG,
-                 CadreType.SECONDED],
+                [
+                    CadreType.TOWNSHIP_CIVIL_SERVANT,
+                    CadreType.TOWNSHIP_PUBLIC_INSTITUTION,
+                    CadreType.XUANDIAOSHENG,
+                    CadreType.SECONDED,
+                ],
                 [6, 3, 2, 1],
             )[0]
-            education = rng.choices([Education.POSTGRADUATE, Education.BACHELOR, Education.COLLEGE], [2, 7, 1])[0]
+            education = rng.choices(
+                [Education.POSTGRADUATE, Education.BACHELOR, Education.COLLEGE], [2, 7, 1]
+            )[0]
             org_unit = region.name + ("党工委" if region.kind == Kind.SUBDISTRICT else "党委")
             rank = Rank.SECTION if leader else rng.choice([Rank.CLERK, Rank.CLERK, Rank.DEPUTY_SECTION])
         birth = TODAY - dt.timedelta(days=age * 365 + rng.randint(0, 364))
         party = rng.random() < (0.92 if position != Position.RESERVE else 0.6)
-        political = PoliticalStatus.PARTY_MEMBER if party else rng.choice(
-            [PoliticalStatus.LEAGUE_MEMBER, PoliticalStatus.MASSES, PoliticalStatus.PROBATIONARY]
+        political = (
+            PoliticalStatus.PARTY_MEMBER
+            if party
+            else rng.choice(
+                [PoliticalStatus.LEAGUE_MEMBER, PoliticalStatus.MASSES, PoliticalStatus.PROBATIONARY]
+            )
         )
         entry = birth + dt.timedelta(days=rng.randint(21 * 365, max(21 * 365 + 1, (age - 1) * 365)))
         # Most were born in the county they serve; the rest elsewhere in the province.
@@ -232,13 +291,20 @@ class Generator:
         counties = {r.path: r.code for r in Region.objects.filter(depth=Level.COUNTY)}
         self.county_codes = sorted(counties.values())
         for root in self.scope_regions():
-            units = Region.objects.current().in_subtree(root.path).filter(depth__gte=Level.TOWNSHIP).order_by("path")
+            units = (
+                Region.objects.current()
+                .in_subtree(root.path)
+                .filter(depth__gte=Level.TOWNSHIP)
+                .order_by("path")
+            )
             for unit in units.iterator(chunk_size=5000):
                 rng = random.Random(f"{SEED}-people-{unit.code}")
                 village = unit.depth == Level.VILLAGE
                 count = VILLAGE_CADRES if village else TOWNSHIP_CADRES
                 county_code = counties[unit.path[:15]]
-                batch.extend(self._person(rng, unit, county_code, village=village, index=i) for i in range(count))
+                batch.extend(
+                    self._person(rng, unit, county_code, village=village, index=i) for i in range(count)
+                )
                 if len(batch) >= 5000:
                     self._flush(batch)
                     batch = []
@@ -271,7 +337,13 @@ class Generator:
     # ------------------------------------------------------------------ accounts
     def load_accounts(self) -> None:
         village = Region.objects.current().get(code__startswith="330523205", name="刘家塘村")
-        other = Region.objects.current().filter(code__startswith="330523205", depth=Level.VILLAGE).exclude(pk=village.pk).order_by("path").first()
+        other = (
+            Region.objects.current()
+            .filter(code__startswith="330523205", depth=Level.VILLAGE)
+            .exclude(pk=village.pk)
+            .order_by("path")
+            .first()
+        )
         mentor_person = Person.objects.filter(region=village).order_by("pk").first()
         apprentice_person = Person.objects.filter(region=other).order_by("-birth_date").first()
         password = make_password(DEMO_PASSWORD)  # hashed once: PBKDF2 is slow on purpose
@@ -284,7 +356,11 @@ class Generator:
                 person, region = apprentice_person, other
             else:
                 region = Region.objects.current().get(code=code)
-            user = User(username=username, display_name=display or (person.name if person else username), person=person)
+            user = User(
+                username=username,
+                display_name=display or (person.name if person else username),
+                person=person,
+            )
             user.password = password
             user.save()
             RoleAssignment.objects.create(user=user, role=role, region=region)

@@ -20,7 +20,9 @@ class PersonFilterSet(django_filters.FilterSet):
     region = RegionSubtreeFilter()
     gender = django_filters.ChoiceFilter(label=_("Gender"), choices=Gender.choices)
     cadre_type = django_filters.ChoiceFilter(label=_("Cadre type"), choices=CadreType.choices)
-    political_status = django_filters.ChoiceFilter(label=_("Political status"), choices=PoliticalStatus.choices)
+    political_status = django_filters.ChoiceFilter(
+        label=_("Political status"), choices=PoliticalStatus.choices
+    )
     education = django_filters.ChoiceFilter(label=_("Education"), choices=Education.choices)
     position = django_filters.ChoiceFilter(label=_("Position"), choices=Position.choices)
 

@@ -87,7 +87,9 @@ class PersonChange(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, related_name="changes")
     person_name = models.CharField(max_length=32)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     action = models.CharField(_("action"), max_length=8, choices=HistoryAction.choices)
     changes = models.JSONField(_("changes"), default=dict)
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
@@ -96,6 +98,9 @@ class PersonChange(models.Model):
         verbose_name = _("cadre record change")
         verbose_name_plural = _("cadre record changes")
         ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.person_name} {self.action} {self.at:%Y-%m-%d %H:%M}"
 
 
 class RevealRecord(models.Model):
@@ -111,3 +116,6 @@ class RevealRecord(models.Model):
         verbose_name = _("personal data reveal")
         verbose_name_plural = _("personal data reveals")
         ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} → {self.person_id} {self.field} {self.at:%Y-%m-%d %H:%M}"

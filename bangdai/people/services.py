@@ -55,7 +55,9 @@ def duplicate_error(existing: Person, actor) -> ValidationError:
             reverse("people:detail", args=[existing.pk]),
             existing.name,
         )
-        return ValidationError({"id_number": ValidationError(message, code="duplicate", params={"id": existing.pk})})
+        return ValidationError(
+            {"id_number": ValidationError(message, code="duplicate", params={"id": existing.pk})}
+        )
     return ValidationError(
         {
             "id_number": ValidationError(

@@ -5,8 +5,9 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from stdnum import numdb
 from stdnum.cn import ric
-from stdnum.exceptions import InvalidChecksum, ValidationError as StdnumError
+from stdnum.exceptions import ValidationError as StdnumError
 
 from .choices import Gender
 from .protection import normalise
@@ -19,12 +20,20 @@ def clean_id_number(value: str) -> str:
     number = normalise(value)
     if len(number) != 18:
         raise ValidationError(_("An ID number has 18 characters."), code="id_length")
+    # Not ric.validate(): it also checks the county code against the *birth* year (安吉县 330523 exists
+    # "since 1983"), which refuses the real numbers of everyone born before their county code was created.
+    invalid = ValidationError(_("This is not a valid resident ID number."), code="id_invalid")
+    if not number[:17].isdigit():
+        raise invalid
+    if number[-1] != ric.calc_check_digit(number):
+        raise ValidationError(_("The ID number's check character is wrong."), code="id_checksum")
     try:
-        return ric.validate(number)
-    except InvalidChecksum:
-        raise ValidationError(_("The ID number's check character is wrong."), code="id_checksum") from None
+        ric.get_birth_date(number)
     except StdnumError:
-        raise ValidationError(_("This is not a valid resident ID number."), code="id_invalid") from None
+        raise invalid from None
+    if not any("province" in props for _part, props in numdb.get("cn/loc").info(number[:6])):
+        raise invalid
+    return number
 
 
 def id_birth_date(number: str) -> dt.date:
@@ -35,7 +44,9 @@ def id_gender(number: str) -> str:
     return Gender.MALE if int(number[16]) % 2 else Gender.FEMALE
 
 
-def check_id_against(number: str, birth_date: dt.date | None, gender: str | None) -> dict[str, ValidationError]:
+def check_id_against(
+    number: str, birth_date: dt.date | None, gender: str | None
+) -> dict[str, ValidationError]:
     """Field errors where the ID number's embedded birth date or gender disagree with the record."""
     errors: dict[str, ValidationError] = {}
     if birth_date and id_birth_date(number) != birth_date:
@@ -45,7 +56,9 @@ def check_id_against(number: str, birth_date: dt.date | None, gender: str | None
             params={"date": id_birth_date(number).isoformat()},
         )
     if gender and id_gender(number) != gender:
-        errors["gender"] = ValidationError(_("The gender does not match the ID number."), code="gender_mismatch")
+        errors["gender"] = ValidationError(
+            _("The gender does not match the ID number."), code="gender_mismatch"
+        )
     return errors
 
 

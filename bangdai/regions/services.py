@@ -97,7 +97,9 @@ def load_divisions(path: Path | None = None) -> LoadResult:
         new_nodes.append(region)
     Region.objects.bulk_create(new_nodes, batch_size=2000)
     if changed:
-        Region.objects.bulk_update(changed, ["name", "kind", "lng", "lat", "crs", "numchild"], batch_size=2000)
+        Region.objects.bulk_update(
+            changed, ["name", "kind", "lng", "lat", "crs", "numchild"], batch_size=2000
+        )
     result.created = len(new_nodes)
     bump(REGION_COUNTS)
     return result
@@ -170,14 +172,21 @@ def validate_village_rows(rows: Iterable[dict[str, str]]) -> tuple[VillageImport
             seen.setdefault(code, number)
         parent = townships.get(parent_code)
         if parent is None:
-            errors.append(RowError(number, "parent_code", _("No current township has the code %(code)s.") % {"code": parent_code}))
+            errors.append(
+                RowError(
+                    number,
+                    "parent_code",
+                    _("No current township has the code %(code)s.") % {"code": parent_code},
+                )
+            )
         elif len(code) == 12 and not code.startswith(parent_code):
             errors.append(RowError(number, "code", _("The code does not start with its township's code.")))
         if not row["name"]:
             errors.append(RowError(number, "name", _("The name is required.")))
         elif len(row["name"]) > 64:
             errors.append(RowError(number, "name", _("The name is longer than 64 characters.")))
-        kind = _village_kind(code, row["kind"]) if len(code) == 12 and code.isdigit() else ""
+        # A given kind is checked on its own; only an inferred kind needs a valid code.
+        kind = _village_kind(code, row["kind"]) if row["kind"] or (len(code) == 12 and code.isdigit()) else ""
         if row["kind"] and not kind:
             errors.append(RowError(number, "kind", _("The kind is 村 or 社区.")))
         coords = {}
@@ -189,7 +198,15 @@ def validate_village_rows(rows: Iterable[dict[str, str]]) -> tuple[VillageImport
                     errors.append(RowError(number, column, _("Not a coordinate inside Zhejiang.")))
             else:
                 coords[column] = None
-        if row["urban_rural_class"] and row["urban_rural_class"] not in {"111", "112", "121", "122", "123", "210", "220"}:
+        if row["urban_rural_class"] and row["urban_rural_class"] not in {
+            "111",
+            "112",
+            "121",
+            "122",
+            "123",
+            "210",
+            "220",
+        }:
             errors.append(RowError(number, "urban_rural_class", _("Unknown urban-rural class code.")))
         valid_from = None
         if row["valid_from"]:
@@ -220,7 +237,10 @@ def import_villages(rows: Iterable[dict[str, str]], *, source: str = "import") -
     report, cleaned = validate_village_rows(rows)
     if not report.ok:
         raise VillageImportError(report)
-    existing = {r.code: r for r in Region.objects.current().filter(depth=Level.VILLAGE, code__in=[c["code"] for c in cleaned])}
+    existing = {
+        r.code: r
+        for r in Region.objects.current().filter(depth=Level.VILLAGE, code__in=[c["code"] for c in cleaned])
+    }
     parents: dict[int, Region] = {}
     next_step: dict[int, int] = {}
     new_nodes: list[Region] = []
@@ -245,7 +265,13 @@ def import_villages(rows: Iterable[dict[str, str]], *, source: str = "import") -
         next_step[parent.pk] += 1
         parent.numchild += 1
         new_nodes.append(
-            Region(path=parent.path + _step(next_step[parent.pk]), depth=Level.VILLAGE, numchild=0, source=source, **row)
+            Region(
+                path=parent.path + _step(next_step[parent.pk]),
+                depth=Level.VILLAGE,
+                numchild=0,
+                source=source,
+                **row,
+            )
         )
     Region.objects.bulk_create(new_nodes, batch_size=2000)
     if updated:
@@ -292,8 +318,13 @@ def load_abolished(path: Path | None = None) -> int:
             parent = Region.objects.current().get(code=row["parent_code"])
             Region.objects.add_child(
                 parent,
-                {"code": row["code"], "name": row["name"], "kind": KIND_BY_CHINESE[row["kind"]],
-                 "valid_to": valid_to, "source": "abolished.csv"},
+                {
+                    "code": row["code"],
+                    "name": row["name"],
+                    "kind": KIND_BY_CHINESE[row["kind"]],
+                    "valid_to": valid_to,
+                    "source": "abolished.csv",
+                },
             )
             created += 1
     return created

@@ -52,7 +52,9 @@ class RegionDetailView(ScopedMixin, TemplateView):
 @require_POST
 def switch_region(request):
     """Make a visible region the current one."""
-    region = get_object_or_404(Region.objects.visible_to(request.user), code=request.POST.get("code"), valid_to__isnull=True)
+    region = get_object_or_404(
+        Region.objects.visible_to(request.user), code=request.POST.get("code"), valid_to__isnull=True
+    )
     request.session["region_id"] = region.pk
     target = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -76,7 +78,9 @@ def lookup(request):
     if max_depth.isdigit():
         qs = qs.filter(depth__lte=int(max_depth))
     regions = list(qs.order_by("depth", "path")[:30])
-    parents = {r.path: r for r in Region.objects.filter(path__in={p.path[: -5] for p in regions if p.depth > 1})}
+    parents = {
+        r.path: r for r in Region.objects.filter(path__in={p.path[:-5] for p in regions if p.depth > 1})
+    }
     results = []
     for r in regions:
         parent = parents.get(r.path[:-5])

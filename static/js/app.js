@@ -15,6 +15,7 @@
       valueField: "value",
       labelField: "text",
       searchField: ["text", "code"],
+      sortField: [{ field: "level", direction: "asc" }, { field: "$score" }],
       maxOptions: 30,
       preload: "focus",
       loadThrottle: 250,
@@ -65,39 +66,56 @@
     const many = data.labels.length > 8;
     const narrow = el.clientWidth < 600;
     const chart = window.echarts.init(el, null, { renderer: "canvas" });
+    const cadresOnly = el.dataset.chartMode === "cadres"; // below a county every unit is one village
+    const primary = cssVar("--tblr-primary", "#066fd1");
+    const cadres = { name: label("Cadres", "cadres"), data: data.series.cadres };
     chart.setOption({
       textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
-      color: [cssVar("--tblr-green", "#2fb344"), cssVar("--tblr-teal", "#0ca678"), cssVar("--tblr-primary", "#066fd1")],
+      color: cadresOnly ? [primary] : [cssVar("--tblr-green", "#2fb344"), cssVar("--tblr-teal", "#0ca678"), primary],
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      legend: { top: 0, left: "center" },
-      grid: { left: 8, right: 8, top: 56, bottom: 8, containLabel: true },
+      legend: { top: 0, left: "center", show: !cadresOnly },
+      grid: { left: 8, right: 8, top: cadresOnly ? 24 : 56, bottom: 8, containLabel: true },
       xAxis: {
         type: "category",
         data: data.labels,
         axisTick: { alignWithLabel: true },
         axisLabel: { interval: 0, rotate: many || narrow ? 45 : 0, hideOverlap: false },
       },
-      yAxis: [
-        {
-          type: "value", name: label("Units", ""), minInterval: 1, nameTextStyle: { align: "left" },
-          splitLine: { lineStyle: { type: "dashed" } },
-        },
-        { type: "value", name: label("Cadres", ""), minInterval: 1, nameTextStyle: { align: "right" }, splitLine: { show: false } },
-      ],
-      series: [
-        { name: label("Villages", "villages"), type: "bar", data: data.series.villages, barMaxWidth: 28 },
-        { name: label("Communities", "communities"), type: "bar", data: data.series.communities, barMaxWidth: 28 },
-        {
-          name: label("Cadres", "cadres"), type: "line", yAxisIndex: 1, data: data.series.cadres,
-          symbol: "circle", symbolSize: 7, lineStyle: { width: 2 },
-        },
-      ],
+      yAxis: cadresOnly
+        ? [{ type: "value", name: label("Cadres", ""), minInterval: 1, splitLine: { lineStyle: { type: "dashed" } } }]
+        : [
+            {
+              type: "value", name: label("Units", ""), minInterval: 1, nameTextStyle: { align: "left" },
+              splitLine: { lineStyle: { type: "dashed" } },
+            },
+            { type: "value", name: label("Cadres", ""), minInterval: 1, nameTextStyle: { align: "right" }, splitLine: { show: false } },
+          ],
+      series: cadresOnly
+        ? [{ ...cadres, type: "bar", barMaxWidth: 32 }]
+        : [
+            { name: label("Villages", "villages"), type: "bar", data: data.series.villages, barMaxWidth: 28 },
+            { name: label("Communities", "communities"), type: "bar", data: data.series.communities, barMaxWidth: 28 },
+            { ...cadres, type: "line", yAxisIndex: 1, symbol: "circle", symbolSize: 7, lineStyle: { width: 2 } },
+          ],
     });
     el.dataset.chartReady = "1";
     charts.add(chart);
   }
 
+  // ---- Filter forms (hx-trigger "change"): only named controls count. The search box has its own debounced
+  // trigger, and tom-select's typing box has no name; their change-on-blur would fire a second, stale request
+  // that cancels a sort or page link clicked at the same moment.
+  function filterForm(form) {
+    if (form.dataset.filterReady) return;
+    form.dataset.filterReady = "1";
+    form.addEventListener("change", (event) => {
+      const t = event.target;
+      if (!t.name || t.type === "search") event.stopPropagation();
+    }, true);
+  }
+
   function enhance(root) {
+    root.querySelectorAll("form[data-filter-form]").forEach(filterForm);
     root.querySelectorAll("select[data-region-select]").forEach(regionPicker);
     root.querySelectorAll("[data-chart]").forEach(regionChart);
   }

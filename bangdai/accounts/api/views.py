@@ -36,14 +36,18 @@ class UserViewSet(ScopedModelViewSet):
         body = UserCreateSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         user = services.create_account(actor=request.user, **body.validated_data)
-        return Response(UserSerializer(self.base_queryset().get(pk=user.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            UserSerializer(self.base_queryset().get(pk=user.pk)).data, status=status.HTTP_201_CREATED
+        )
 
     def perform_update(self, serializer):
         data = serializer.validated_data
         account = serializer.instance
         serializer.instance = services.update_profile(
-            actor=self.request.user, user=account,
-            display_name=data.get("display_name", account.display_name), email=data.get("email", account.email),
+            actor=self.request.user,
+            user=account,
+            display_name=data.get("display_name", account.display_name),
+            email=data.get("email", account.email),
         )
 
     @extend_schema(request=RoleGrantSerializer, responses={201: UserSerializer})
@@ -54,7 +58,9 @@ class UserViewSet(ScopedModelViewSet):
         body = RoleGrantSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         services.grant_role(actor=request.user, user=account, **body.validated_data)
-        return Response(UserSerializer(self.base_queryset().get(pk=account.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            UserSerializer(self.base_queryset().get(pk=account.pk)).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=None, responses=UserSerializer)
     @action(detail=True, methods=["post"])

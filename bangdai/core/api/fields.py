@@ -23,7 +23,9 @@ class RegionCodeField(serializers.Field):
         from bangdai.regions.models import Region
 
         user = self.context["request"].user
-        allowed = Region.objects.current().filter(user.scope.governed_q("path", roles=self.roles or EDITING_ROLES))
+        allowed = Region.objects.current().filter(
+            user.scope.governed_q("path", roles=self.roles or EDITING_ROLES)
+        )
         try:
             return resolve_region_choice(allowed, str(data).strip(), self.error_messages)
         except DjangoValidationError as exc:

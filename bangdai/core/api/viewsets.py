@@ -8,7 +8,9 @@ from rest_framework import exceptions, viewsets
 
 def as_drf_error(exc: DjangoValidationError) -> exceptions.ValidationError:
     if hasattr(exc, "error_dict"):
-        return exceptions.ValidationError({k: [strip_tags(m) for m in v] for k, v in exc.message_dict.items()})
+        return exceptions.ValidationError(
+            {k: [strip_tags(m) for m in v] for k, v in exc.message_dict.items()}
+        )
     return exceptions.ValidationError({"non_field_errors": [strip_tags(m) for m in exc.messages]})
 
 

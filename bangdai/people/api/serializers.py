@@ -10,7 +10,9 @@ from ..validation import clean_id_number, clean_phone
 class PersonSerializer(serializers.ModelSerializer):
     """A cadre; ID number and phone are write-only and come back masked."""
 
-    id_number = serializers.CharField(write_only=True, required=True, max_length=24, help_text=_("18-character resident ID number"))
+    id_number = serializers.CharField(
+        write_only=True, required=True, max_length=24, help_text=_("18-character resident ID number")
+    )
     phone = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=16)
     id_number_masked = serializers.CharField(read_only=True)
     phone_masked = serializers.CharField(read_only=True)
@@ -20,9 +22,27 @@ class PersonSerializer(serializers.ModelSerializer):
     class Meta:
         model = Person
         fields = [
-            "id", "name", "gender", "birth_date", "ethnicity", "id_number", "id_number_masked", "phone",
-            "phone_masked", "political_status", "party_join_date", "education", "region", "region_name",
-            "org_unit", "position", "rank", "cadre_type", "entry_date", "created_at", "updated_at",
+            "id",
+            "name",
+            "gender",
+            "birth_date",
+            "ethnicity",
+            "id_number",
+            "id_number_masked",
+            "phone",
+            "phone_masked",
+            "political_status",
+            "party_join_date",
+            "education",
+            "region",
+            "region_name",
+            "org_unit",
+            "position",
+            "rank",
+            "cadre_type",
+            "entry_date",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
 

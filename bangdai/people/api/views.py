@@ -22,7 +22,9 @@ class PersonViewSet(ScopedModelViewSet):
         return Person.objects.select_related("region")
 
     def perform_create(self, serializer):
-        serializer.instance = services.create_person(actor=self.request.user, data=dict(serializer.validated_data))
+        serializer.instance = services.create_person(
+            actor=self.request.user, data=dict(serializer.validated_data)
+        )
 
     def perform_update(self, serializer):
         if not self.request.user.has_perm("people.change_person", serializer.instance):
@@ -30,6 +32,12 @@ class PersonViewSet(ScopedModelViewSet):
         serializer.instance = services.update_person(
             actor=self.request.user, person=serializer.instance, data=dict(serializer.validated_data)
         )
+
+    def update(self, request, *args, **kwargs):
+        # Refuse before validating, as the page does: a read-only caller gets 403, never a field error or a 404.
+        if not request.user.has_perm("people.change_person", self.get_object()):
+            self.permission_denied(request)
+        return super().update(request, *args, **kwargs)
 
     def create(self, request, *args, **kwargs):
         if not request.user.has_perm("people.add_person"):

@@ -9,8 +9,20 @@ class RegionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Region
-        fields = ["code", "name", "level", "kind", "parent_code", "lng", "lat", "crs", "urban_rural_class",
-                  "valid_from", "valid_to", "numchild"]
+        fields = [
+            "code",
+            "name",
+            "level",
+            "kind",
+            "parent_code",
+            "lng",
+            "lat",
+            "crs",
+            "urban_rural_class",
+            "valid_from",
+            "valid_to",
+            "numchild",
+        ]
         read_only_fields = fields
 
 

@@ -1,13 +1,12 @@
-from django.http import Http404
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Length, Substr
+from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from bangdai.dashboard.selectors import cached_child_counts
-
 from bangdai.core.api.viewsets import ScopedReadOnlyViewSet
+from bangdai.dashboard.selectors import cached_child_counts
 
 from ..filtersets import RegionFilterSet
 from ..models import PATH_STEP, Region
@@ -39,7 +38,9 @@ class RegionViewSet(ScopedReadOnlyViewSet):
         self.check_object_permissions(self.request, obj)
         return obj
 
-    @extend_schema(summary="Counts for a jurisdiction and each of its children", responses=RegionCountsSerializer)
+    @extend_schema(
+        summary="Counts for a jurisdiction and each of its children", responses=RegionCountsSerializer
+    )
     @action(detail=True, methods=["get"])
     def counts(self, request, code=None):
         """Townships, villages, communities and cadres the caller may see, in total and per child region."""

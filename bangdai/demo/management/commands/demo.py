@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--scale", choices=sorted(SCALES), default="province")
-        parser.add_argument("--if-empty", action="store_true", help="Do nothing if demo data is already loaded.")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing if demo data is already loaded."
+        )
 
     def handle(self, *args, scale, if_empty, **options):
         if has_demo_data():

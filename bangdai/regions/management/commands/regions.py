@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
-        load = sub.add_parser("load", help="Load or refresh province → township from data/zhejiang/divisions.csv")
+        load = sub.add_parser(
+            "load", help="Load or refresh province → township from data/zhejiang/divisions.csv"
+        )
         load.add_argument("--file", type=Path, default=None)
         villages = sub.add_parser(
             "import-villages",
@@ -33,5 +35,9 @@ class Command(BaseCommand):
         except services.VillageImportError as error:
             for item in error.report.errors[:200]:
                 self.stderr.write(f"row {item.row}, {item.column}: {item.message}")
-            raise CommandError(f"Nothing imported: {len(error.report.errors)} errors in {error.report.rows} rows.") from None
-        self.stdout.write(f"Villages: {report.created} created, {report.updated} updated ({report.rows} rows).")
+            raise CommandError(
+                f"Nothing imported: {len(error.report.errors)} errors in {error.report.rows} rows."
+            ) from None
+        self.stdout.write(
+            f"Villages: {report.created} created, {report.updated} updated ({report.rows} rows)."
+        )
