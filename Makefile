@@ -19,8 +19,7 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 	@test -n "$(PY312)" || { echo "Python 3.12 is needed (pyenv install 3.12.1)"; exit 1; }
 	test -x $(BIN)/python || $(PY312) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock
-	$(BIN)/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . || \
-		$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
 	touch $@
 
 $(BIN)/.dev-installed: $(BIN)/.installed requirements-dev.lock

@@ -89,6 +89,10 @@ INSTALLED_APPS = [
     "bangdai.regions",
     "bangdai.accounts",
     "bangdai.people",
+    "bangdai.programmes",
+    "bangdai.mentors",
+    "bangdai.apprentices",
+    "bangdai.pairings",
     "bangdai.dashboard",
     "bangdai.demo",
 ]
@@ -152,7 +156,8 @@ else:
                     "PRAGMA cache_size=-64000; PRAGMA mmap_size=268435456; PRAGMA temp_store=MEMORY;"
                 ),
             },
-            "TEST": {"NAME": env_str("SQLITE_TEST_PATH", "") or None},
+            # A file, not shared-cache memory: threads in the concurrency tests need SQLite's real locking.
+            "TEST": {"NAME": env_str("SQLITE_TEST_PATH", str(BASE_DIR / "var" / "test.sqlite3"))},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

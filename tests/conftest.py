@@ -22,12 +22,16 @@ TEST_VILLAGES = [
 PASSWORD = "correct-horse-9"
 
 
+def load_test_tree() -> None:
+    region_services.load_divisions()
+    region_services.load_abolished()
+    region_services.import_villages(TEST_VILLAGES, source="tests")
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        region_services.load_divisions()
-        region_services.load_abolished()
-        region_services.import_villages(TEST_VILLAGES, source="tests")
+        load_test_tree()
     yield
     with django_db_blocker.unblock():
         call_command("flush", interactive=False, verbosity=0)
@@ -100,3 +104,17 @@ def world(db) -> World:
 @pytest.fixture
 def village_a():
     return region("330523205201")
+
+
+@pytest.fixture
+def threads_db(transactional_db, django_db_blocker):
+    """Committed transactions for tests that write from several threads.
+
+    A transactional test ends by flushing every table, so the jurisdiction tree is reloaded (committed) when a
+    test starts without it. pytest-django runs these tests after all the rolled-back ones.
+    """
+    from bangdai.regions.models import Region
+
+    with django_db_blocker.unblock():
+        if not Region.objects.exists():
+            load_test_tree()
