@@ -10,29 +10,18 @@ import json
 import os
 import re
 import secrets
-import socket
 import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from .servers import BIN, ROOT, bangdai, free_port, need, stop, wait_until_up
+
 REDIS_URL = os.environ.get("BANGDAI_REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 
 pytestmark = pytest.mark.production
-
-
-def _need(reachable: bool, what: str) -> None:
-    if reachable:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} is not reachable; CI must provide it")
-    pytest.skip(f"{what} is not reachable")
 
 
 def _redis():
@@ -44,12 +33,6 @@ def _redis():
     except redis.ConnectionError:
         return None
     return client
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _database_url(tmp_path: Path) -> str:
@@ -69,7 +52,7 @@ def _database_url(tmp_path: Path) -> str:
 @pytest.fixture(scope="module")
 def production_env(tmp_path_factory):
     client = _redis()
-    _need(client is not None, f"Redis at {REDIS_URL}")
+    need(client is not None, f"Redis at {REDIS_URL}")
     client.flushdb()
     tmp = tmp_path_factory.mktemp("production")
     env = {
@@ -90,7 +73,7 @@ def production_env(tmp_path_factory):
         ["collectstatic", "--noinput", "-v0"],
         ["demo", "--scale", "county"],
     ):
-        subprocess.run([str(BIN / "bangdai"), *command], env=env, cwd=ROOT, check=True, capture_output=True)
+        bangdai(*command, env=env)
     yield env, client
     client.flushdb()
 
@@ -98,7 +81,7 @@ def production_env(tmp_path_factory):
 @pytest.fixture(scope="module")
 def two_processes(production_env):
     env, redis_client = production_env
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     procs = [
         subprocess.Popen(
             [
@@ -120,24 +103,11 @@ def two_processes(production_env):
     ]
     try:
         for port in ports:
-            deadline, last_error = time.monotonic() + 30, None
-            while time.monotonic() < deadline:
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2)  # noqa: S310
-                    break
-                except OSError as error:
-                    last_error = error
-                    time.sleep(0.2)
-            else:
-                pytest.fail(f"gunicorn on {port} did not start: {last_error}")
+            wait_until_up(f"http://127.0.0.1:{port}/login/", f"gunicorn on {port}")
         yield [f"http://127.0.0.1:{port}" for port in ports], redis_client
     finally:
         for proc in procs:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc)
 
 
 def _id_number(first16: str) -> str:
