@@ -626,3 +626,12 @@ def test_factory_ids_are_consistent(world):
         assert check_id_against(person.id_number, person.birth_date, person.gender) == {}
     assert make_id_number(dt.date(1990, 1, 1), Gender.FEMALE)[16] in "02468"
     assert region("330523205201").name == "上墅村"
+
+
+@pytest.mark.django_db
+def test_bare_list_opens_on_the_switched_region(client, world):
+    """After switching to 上墅乡, /cadres/ with no query string lists only 上墅乡's cadres."""
+    client.force_login(world.county_admin_a)
+    assert client.post("/regions/switch/", {"code": "330523205", "next": "/"}).status_code == 302
+    names = {p.name for p in client.get("/cadres/").context["table"].data}
+    assert world.cadre_a.name in names and world.cadre_a2.name not in names

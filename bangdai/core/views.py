@@ -2,6 +2,7 @@
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured
+from django.http import QueryDict
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -58,3 +59,16 @@ class ScopedListView(ScopedMixin, SingleTableMixin, FilterView):
             rows = filterset.qs if filterset.is_valid() else self.get_queryset().none()
             return export_response(self.export_name, self.export_columns, rows, fmt, request)
         return super().get(request, *args, **kwargs)
+
+
+class CurrentRegionFilterMixin:
+    """Lists open on the current region of the switcher unless the query string names one."""
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        # django-filter passes None for an empty query string; the list is still bound to the current region.
+        data = kwargs["data"].copy() if kwargs["data"] is not None else QueryDict(mutable=True)
+        if "region" not in data and self.request.region is not None:
+            data["region"] = self.request.region.code
+        kwargs["data"] = data
+        return kwargs

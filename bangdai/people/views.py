@@ -1,16 +1,18 @@
 """Cadre pages: list with filters and exports, detail with history, create, edit and reveal."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
+from django.views.decorators.http import require_GET
 from django.views.generic import FormView
 
-from bangdai.core.views import ScopedDetailView, ScopedListView, ScopedMixin
+from bangdai.core.views import CurrentRegionFilterMixin, ScopedDetailView, ScopedListView, ScopedMixin
 
-from . import services
+from . import selectors, services
 from .choices import ProtectedField
 from .filtersets import PersonFilterSet
 from .forms import PersonForm
@@ -18,7 +20,7 @@ from .models import Person
 from .tables import PersonTable
 
 
-class PersonListView(ScopedListView):
+class PersonListView(CurrentRegionFilterMixin, ScopedListView):
     model = Person
     table_class = PersonTable
     filterset_class = PersonFilterSet
@@ -42,15 +44,6 @@ class PersonListView(ScopedListView):
 
     def base_queryset(self):
         return Person.objects.select_related("region")
-
-    def get_filterset_kwargs(self, filterset_class):
-        kwargs = super().get_filterset_kwargs(filterset_class)
-        data = kwargs["data"].copy() if kwargs["data"] is not None else None
-        if data is not None and "region" not in data and self.request.region is not None:
-            # Lists open on the current region of the switcher.
-            data["region"] = self.request.region.code
-        kwargs["data"] = data
-        return kwargs
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -146,3 +139,15 @@ class PersonRevealView(ScopedMixin, View):
         person = get_object_or_404(self.get_queryset().select_related("region"), pk=pk)
         value = services.reveal(actor=request.user, person=person, field=field, channel="web")
         return render(request, "htmx/revealed.html", {"value": value, "field": field, "person": person})
+
+
+@login_required
+@require_GET
+def lookup(request):
+    """Search the cadres the user may enter into a programme by name (tom-select); values are record ids."""
+    people = selectors.search(request.user, request.GET.get("q", ""))
+    results = [
+        {"value": str(p.pk), "text": f"{p.name} · {p.region.name}", "code": p.get_position_display()}
+        for p in people
+    ]
+    return JsonResponse({"results": results})

@@ -71,6 +71,7 @@
     const cadres = { name: label("Cadres", "cadres"), data: data.series.cadres };
     chart.setOption({
       textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
+      animation: !window.matchMedia("(prefers-reduced-motion: reduce)").matches,
       color: cadresOnly ? [primary] : [cssVar("--tblr-green", "#2fb344"), cssVar("--tblr-teal", "#0ca678"), primary],
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { top: 0, left: "center", show: !cadresOnly },
@@ -79,7 +80,7 @@
         type: "category",
         data: data.labels,
         axisTick: { alignWithLabel: true },
-        axisLabel: { interval: 0, rotate: many || narrow ? 45 : 0, hideOverlap: false },
+        axisLabel: { interval: narrow ? "auto" : 0, rotate: many || narrow ? 45 : 0, hideOverlap: narrow },
       },
       yAxis: cadresOnly
         ? [{ type: "value", name: label("Cadres", ""), minInterval: 1, splitLine: { lineStyle: { type: "dashed" } } }]
