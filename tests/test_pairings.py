@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import translation
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from bangdai.apprentices.choices import ApprenticeStatus
@@ -15,6 +16,13 @@ from . import pool
 from .factories import PersonFactory, region, user_with_role
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # The assertions below read the services' messages in English.
+    with translation.override("en"):
+        yield
 
 
 def _account_for(person, role, code):

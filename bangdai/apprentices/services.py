@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from bangdai.core.choices import ContentArea
 from bangdai.programmes.models import Programme
+from bangdai.programmes.services import check_open
 
 from .choices import ApprenticeCategory, ApprenticeStatus
 from .models import Apprentice
@@ -54,6 +55,7 @@ def register(
     *, actor, programme: Programme, person, categories, three_gates=False, needs=(), note=""
 ) -> Apprentice:
     """Register a cadre in the programme's apprentice registry."""
+    check_open(programme)
     if not actor.scope.edits(person.region.path):
         raise PermissionDenied(_("You cannot register a cadre outside your jurisdiction."))
     low, high = programme.region.subtree_range

@@ -3,6 +3,8 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from bangdai.accounts.choices import GOVERNING_ROLES, PERSONAL_ROLES
+
 
 def navigation(request):
     user = getattr(request, "user", None)
@@ -19,6 +21,37 @@ def navigation(request):
         },
         {"url": reverse("people:list"), "label": _("Cadres"), "icon": "ti-users", "name": "people"},
     ]
+    if scope.has_role(*GOVERNING_ROLES):
+        items += [
+            {
+                "url": reverse("programmes:list"),
+                "label": _("Programmes"),
+                "icon": "ti-flag",
+                "name": "programmes",
+            },
+            {
+                "url": reverse("mentors:list"),
+                "label": _("Mentor pool"),
+                "icon": "ti-school",
+                "name": "mentors",
+            },
+            {
+                "url": reverse("apprentices:list"),
+                "label": _("Apprentices"),
+                "icon": "ti-user-star",
+                "name": "apprentices",
+            },
+            {"url": reverse("pairings:list"), "label": _("Pairings"), "icon": "ti-link", "name": "pairings"},
+        ]
+    if user.person_id or scope.has_role(*PERSONAL_ROLES):
+        items.append(
+            {
+                "url": reverse("pairings:workspace"),
+                "label": _("My mentoring"),
+                "icon": "ti-heart-handshake",
+                "name": "workspace",
+            }
+        )
     if scope.has_role("org_admin"):
         items.append(
             {
@@ -31,7 +64,8 @@ def navigation(request):
     items.append({"url": "/api/docs/", "label": _("API"), "icon": "ti-api", "name": "api"})
     region = request.region
     lineage = region.lineage() if region else []
-    section = (
-        request.resolver_match.namespace or request.resolver_match.url_name if request.resolver_match else ""
-    )
+    match = request.resolver_match
+    section = (match.namespace or match.url_name) if match else ""
+    if match and match.view_name == "pairings:workspace":
+        section = "workspace"
     return {"nav_items": items, "nav_section": section, "region_lineage": lineage}

@@ -84,3 +84,94 @@ class RegionChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj):
         return f"{obj.name} ({obj.code})"
+
+
+class LookupSelect(forms.Select):
+    """A select searched through a JSON lookup endpoint (tom-select); renders only the chosen option."""
+
+    template_name = "components/lookup_select.html"
+
+    def __init__(self, lookup_url, attrs=None):
+        super().__init__(attrs={"data-region-select": "1", "data-lookup-url": lookup_url, **(attrs or {})})
+
+    def get_context(self, name, value, attrs):
+        from django.urls import reverse
+
+        context = super().get_context(name, value, attrs)
+        url = context["widget"]["attrs"]["data-lookup-url"]
+        if not url.startswith("/"):
+            context["widget"]["attrs"]["data-lookup-url"] = reverse(url)
+        return context
+
+    def optgroups(self, name, value, attrs=None):
+        selected = [str(v) for v in value if v not in (None, "")]
+        if not selected or not hasattr(self.choices, "queryset"):
+            return []
+        field = self.choices.field
+        key = field.to_field_name or "pk"
+        groups = []
+        for index, obj in enumerate(self.choices.queryset.filter(**{f"{key}__in": selected})):
+            option = self.create_option(
+                name, getattr(obj, key), field.label_from_instance(obj), True, index, attrs=attrs
+            )
+            groups.append((None, [option], index))
+        return groups
+
+
+class ScopedChoiceMixin:
+    """Choices narrowed to ``queryset``; a record that exists but lies outside ``visible`` is a 404.
+
+    A record the user may see but not choose (an apprentice already paired, a mentor with no free place) is an
+    ordinary field error, so a stale form explains itself.
+    """
+
+    def __init__(self, *args, visible=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.visible = visible
+
+    def _hidden(self, values) -> bool:
+        if self.visible is None:
+            return False
+        key = self.to_field_name or "pk"
+        values = [v for v in values if v not in self.empty_values]
+        try:
+            found = self.visible.filter(**{f"{key}__in": values}).count()
+        except (ValueError, TypeError, ValidationError):
+            return False
+        if found == len(set(values)):
+            return False
+        try:
+            return self.queryset.model._default_manager.filter(**{f"{key}__in": values}).count() > found
+        except (ValueError, TypeError, ValidationError):
+            return False
+
+
+class ScopedModelChoiceField(ScopedChoiceMixin, forms.ModelChoiceField):
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            if self._hidden([value]):
+                raise Http404 from None
+            raise
+
+
+class ScopedModelMultipleChoiceField(ScopedChoiceMixin, forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        try:
+            return super()._check_values(value)
+        except ValidationError:
+            if self._hidden(list(value)):
+                raise Http404 from None
+            raise
+
+
+def add_service_errors(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: field errors inline, the rest above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            for message in errors:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from bangdai.accounts.choices import Role
 from bangdai.core.choices import ContentArea
 from bangdai.programmes.models import Programme
+from bangdai.programmes.services import check_open
 
 from .choices import REVIEW_STATES, MentorAction, MentorStatus, MentorTier, MentorTitle, NominationSource
 from .models import Mentor, MentorEvent, PublicityObjection
@@ -115,6 +116,7 @@ def nominate(
 ) -> Mentor:
     """Enter a cadre into the programme's pool: an organisation's recommendation or the cadre's own application."""
     region = region or person.region
+    check_open(programme)
     if self_nomination:
         if actor.person_id != person.pk:
             raise PermissionDenied(_("A self-nomination is made by the cadre themselves."))
@@ -266,15 +268,19 @@ def update_profile(*, actor, mentor: Mentor, **profile) -> Mentor:
     }
     profile = _clean_profile({**current, **profile})
     capacity = profile.pop("capacity", None)
-    if capacity is not None:
+    capacity_changed = capacity is not None and capacity != mentor.capacity
+    if capacity_changed:
         if capacity < 1:
             raise ValidationError({"capacity": _("Capacity is at least 1.")})
         # Compare-and-set: a concurrent pairing may have just taken a place.
         if not Mentor.objects.filter(pk=mentor.pk, load__lte=capacity).update(capacity=capacity):
             raise ValidationError({"capacity": _("The mentor already has more apprentices than that.")})
         mentor.capacity = capacity
-    for key, value in profile.items():
-        setattr(mentor, key, value)
-    mentor.save(update_fields=[*profile, "updated_at"])
-    _event(mentor, actor, MentorAction.EDIT, mentor.status, mentor.status)
+    changed = [key for key, value in profile.items() if getattr(mentor, key) != value]
+    for key in changed:
+        setattr(mentor, key, profile[key])
+    if changed:
+        mentor.save(update_fields=[*changed, "updated_at"])
+    if changed or capacity_changed:
+        _event(mentor, actor, MentorAction.EDIT, mentor.status, mentor.status)
     return mentor

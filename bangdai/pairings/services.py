@@ -18,6 +18,7 @@ from bangdai.apprentices.choices import ApprenticeStatus
 from bangdai.apprentices.models import Apprentice
 from bangdai.mentors.choices import MentorStatus
 from bangdai.mentors.models import Mentor
+from bangdai.programmes.services import check_open
 
 from .choices import OPEN_STATES, RUNNING_STATES, PairingAction, PairingMode, PairingStatus
 from .models import ConflictDeclaration, Pairing, PairingEvent, PairingMentor
@@ -89,6 +90,7 @@ def conflicts(mentors: Sequence[Mentor], apprentice: Apprentice) -> list[Conflic
 def _check_proposal(actor, apprentice: Apprentice, mentors: Sequence[Mentor]) -> None:
     if not actor.scope.edits(apprentice.region.path):
         raise PermissionDenied(_("You cannot pair an apprentice outside your jurisdiction."))
+    check_open(apprentice.programme)
     errors = []
     if not mentors:
         errors.append(_("Choose at least one mentor."))
@@ -283,6 +285,8 @@ def extend(*, actor, pairing: Pairing, months: int, reason: str) -> Pairing:
         )
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason.")})
+    if pairing.status not in RUNNING_STATES:  # not started: there is no start date to extend from
+        raise ValidationError(_("Only a running pairing can be extended."))
     before = pairing.status
     _cas(
         pairing,

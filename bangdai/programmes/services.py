@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from bangdai.regions.choices import Level
 
+from .choices import ProgrammeStatus
 from .models import Programme, ProgrammeRules
 from .policy import Policy
 
@@ -53,3 +54,9 @@ def change_rules(*, actor, programme: Programme, data: dict, note: str = "") -> 
     )
     programme._policy = None
     return rules
+
+
+def check_open(programme: Programme) -> None:
+    """New nominations, registrations and pairings go only into an open programme."""
+    if programme.status != ProgrammeStatus.OPEN:
+        raise ValidationError(_("The programme “%(name)s” is closed.") % {"name": programme.name})
