@@ -28,10 +28,10 @@ $(BIN)/.dev-installed: $(BIN)/.installed requirements-dev.lock
 
 # Debian's Chromium (browser tests, screenshots) and a CJK font; installed when missing.
 browsers:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
-		echo "Installing chromium and fonts-noto-cjk (Debian packages)"; \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk" || ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0; then \
+		echo "Installing chromium, fonts-noto-cjk and Pango for WeasyPrint (Debian packages)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
 	fi
 
 demo: $(BIN)/.installed

@@ -1,9 +1,9 @@
-"""``python -m bench all|demo|lists``: run one benchmark, or all of them in order."""
+"""``python -m bench all|demo|lists|pool``: run one benchmark, or all of them in order."""
 
 import argparse
 import sys
 
-BENCHMARKS = ["demo", "lists"]  # in dependency order: lists reads the database that demo builds
+BENCHMARKS = ["demo", "lists", "pool"]  # in dependency order: lists and pool read the database demo builds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -13,7 +13,7 @@ def main(argv: list[str] | None = None) -> int:
     names = BENCHMARKS if args.name == "all" else [args.name]
     failed = []
     for name in names:
-        # Imported lazily: lists configures Django in this process, demo must not.
+        # Imported lazily: lists configures Django in this process, demo and pool must not.
         module = __import__(f"bench.{name}", fromlist=["run"])
         records = module.run()
         failed += [f"{name}: {r['case']}" for r in records if r.get("passed") is False]

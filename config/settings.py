@@ -93,8 +93,12 @@ INSTALLED_APPS = [
     "bangdai.mentors",
     "bangdai.apprentices",
     "bangdai.pairings",
+    "bangdai.documents",
     "bangdai.dashboard",
     "bangdai.demo",
+    "django_tasks_db",
+    "bangdai.jobs",
+    "bangdai.rosters",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +165,9 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background jobs: Django's tasks framework, queued in the database and run by `bangdai db_worker` processes.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
@@ -282,6 +289,15 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode415Enum": "drf_standardized_errors.openapi_serializers.ErrorCode415Enum.choices",
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
+        # Domain choice sets shared by several fields or colliding on a field name (status, action, ...).
+        "ContentAreaEnum": "bangdai.core.choices.ContentArea.choices",
+        "ProgrammeStatusEnum": "bangdai.programmes.choices.ProgrammeStatus.choices",
+        "MentorStatusEnum": "bangdai.mentors.choices.MentorStatus.choices",
+        "MentorActionEnum": "bangdai.mentors.choices.MentorAction.choices",
+        "MentorTransitionEnum": "bangdai.mentors.api.serializers.TRANSITION_CHOICES",
+        "ApprenticeStatusEnum": "bangdai.apprentices.choices.ApprenticeStatus.choices",
+        "PairingStatusEnum": "bangdai.pairings.choices.PairingStatus.choices",
+        "PairingActionEnum": "bangdai.pairings.choices.PairingAction.choices",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }

@@ -10,8 +10,12 @@ from rest_framework.routers import DefaultRouter
 
 from bangdai.accounts.api.views import MeView, UserViewSet
 from bangdai.accounts.urls import auth_urlpatterns
+from bangdai.apprentices.api.views import ApprenticeViewSet
 from bangdai.dashboard.views import HomeView
+from bangdai.mentors.api.views import MentorViewSet
+from bangdai.pairings.api.views import ConflictViewSet, PairingViewSet
 from bangdai.people.api.views import PersonViewSet
+from bangdai.programmes.api.views import ProgrammeViewSet
 from bangdai.regions.api.views import RegionViewSet
 
 router = DefaultRouter()
@@ -19,6 +23,11 @@ router.include_root_view = False
 router.register("regions", RegionViewSet, basename="region")
 router.register("cadres", PersonViewSet, basename="cadre")
 router.register("users", UserViewSet, basename="user")
+router.register("programmes", ProgrammeViewSet, basename="programme")
+router.register("mentors", MentorViewSet, basename="mentor")
+router.register("apprentices", ApprenticeViewSet, basename="apprentice")
+router.register("pairings", PairingViewSet, basename="pairing")
+router.register("conflicts", ConflictViewSet, basename="conflict")
 
 api_urlpatterns = [
     path("auth/token/", obtain_auth_token, name="token"),
@@ -35,6 +44,13 @@ urlpatterns = [
     path("regions/", include("bangdai.regions.urls")),
     path("cadres/", include("bangdai.people.urls")),
     path("accounts/", include("bangdai.accounts.urls")),
+    path("programmes/", include("bangdai.programmes.urls")),
+    path("mentors/", include("bangdai.mentors.urls")),
+    path("apprentices/", include("bangdai.apprentices.urls")),
+    path("pairings/", include("bangdai.pairings.urls")),
+    path("documents/", include("bangdai.documents.urls")),
+    path("rosters/", include("bangdai.rosters.urls")),
+    path("jobs/", include("bangdai.jobs.urls")),
     path("api/", include((api_urlpatterns, "api"))),
     path("admin/", admin.site.urls),
 ]
