@@ -1,5 +1,5 @@
 # Bangdai: two commands on a fresh machine.
-#   make demo   set everything up and serve the app with demo data on SQLite (http://127.0.0.1:8000)
+#   make demo   set everything up and serve the app with demo data on SQLite (http://127.0.0.1:8000) and a task worker
 #   make test   set everything up and run the whole suite
 SHELL := /bin/bash
 PY312 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12 2>/dev/null))
@@ -37,7 +37,9 @@ browsers:
 demo: $(BIN)/.installed
 	$(BIN)/bangdai migrate --noinput -v0
 	$(BIN)/bangdai demo --scale $(DEMO_SCALE) --if-empty
-	$(BIN)/bangdai runserver $(HOST):$(PORT)
+	@# A task worker beside the web server runs background jobs (large imports, certificate batches).
+	$(BIN)/bangdai db_worker --no-reload -v0 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/bangdai runserver $(HOST):$(PORT)
 
 demo-reset:
 	rm -f var/bangdai.sqlite3 var/bangdai.sqlite3-*

@@ -266,3 +266,27 @@ def test_data_urls_are_loaded():
 )
 def test_issuer_of_a_region(name, depth, issuer):
     assert organisation_department(Region(name=name, depth=depth)) == issuer
+
+
+def test_a_large_batch_becomes_a_background_job(client, world, settings, monkeypatch, django_capture_on_commit_callbacks):
+    from bangdai.documents import views as document_views
+    from bangdai.jobs.models import Job
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.MEDIA_ROOT = str(settings.BASE_DIR / "var" / "test-media")
+    monkeypatch.setattr(document_views, "INLINE_CERTIFICATES", 2)
+    admin = world.county_admin_a
+    prog = pool.programme(admin)
+    mentors = [pool.appointed_mentor(admin, prog) for _ in range(3)]
+    client.force_login(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("documents:programme_certificates", args=[prog.pk]))
+    job = Job.objects.get(created_by=admin)
+    assert response.status_code == 302 and response["Location"] == reverse("jobs:detail", args=[job.pk])
+    assert (job.status, job.kind, job.progress_done) == ("succeeded", "certificates", 3)
+    with job.result_file.open("rb") as file:
+        reader = PdfReader(io.BytesIO(file.read()))
+    assert [m.certificate_no in _text(p) for p, m in zip(reader.pages, mentors, strict=True)] == [True] * 3
+    # The job is the requester's: 德清县 cannot open it.
+    client.force_login(world.county_admin_b)
+    assert client.get(reverse("jobs:detail", args=[job.pk])).status_code == 404

@@ -1,17 +1,23 @@
 """PDF documents: a pairing's 拜师帖, a mentor's 聘书 and a programme's certificates in one file."""
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views import View
 
 from bangdai.core.views import ScopedMixin
+from bangdai.jobs import services as job_services
+from bangdai.jobs.choices import JobKind
 from bangdai.mentors.models import Mentor
 from bangdai.pairings.models import Pairing
 from bangdai.programmes.models import Programme
 
 from . import selectors
 from .rendering import pdf_response
+from .tasks import render_programme_certificates
+
+# Up to this many certificates are rendered while the browser waits (a few seconds); more become a job.
+INLINE_CERTIFICATES = 100
 
 
 class PledgeLetterView(ScopedMixin, View):
@@ -56,9 +62,22 @@ class ProgrammeCertificatesView(ScopedMixin, View):
 
     def get(self, request, pk):
         programme = get_object_or_404(self.get_queryset(), pk=pk)
-        mentors = list(selectors.programme_certificates(request.user, programme))
-        if not mentors:
+        queryset = selectors.programme_certificates(request.user, programme)
+        count = queryset.count()
+        if not count:
             raise Http404(_("No appointed mentor of this programme has a certificate you may print."))
+        if count > INLINE_CERTIFICATES:
+            # About 30 ms of rendering per page: a large batch goes to a task worker and the job page.
+            job = job_services.create_job(
+                kind=JobKind.CERTIFICATES,
+                created_by=request.user,
+                region=programme.region,
+                title=_("Certificates of %(name)s") % {"name": programme.name},
+                params={"programme": programme.pk},
+            )
+            job_services.enqueue(job, render_programme_certificates)
+            return redirect("jobs:detail", pk=job.pk)
+        mentors = list(queryset)
         filename = f"聘书-{programme.name}.pdf"
         return pdf_response(
             "documents/certificates.html", {"certificates": selectors.certificates(mentors)}, filename

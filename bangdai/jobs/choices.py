@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 class JobKind(models.TextChoices):
     ROSTER_CHECK = "roster_check", _("Roster check (名册预检)")
     ROSTER_IMPORT = "roster_import", _("Roster import (名册导入)")
+    CERTIFICATES = "certificates", _("Certificates of a programme (批量聘书)")
 
 
 class JobStatus(models.TextChoices):
