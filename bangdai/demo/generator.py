@@ -32,6 +32,7 @@ from bangdai.regions.choices import Kind, Level
 from bangdai.regions.models import Region
 
 from .names import FEMALE_CHARS, MALE_CHARS, NEUTRAL_CHARS, SURNAMES
+from .pool import build_pool
 
 DEMO_PASSWORD = "bangdai-demo-2026"  # noqa: S105  printed in the README; demo databases only
 SEED = 2004  # the year 上墅乡 began 导师帮带
@@ -65,6 +66,7 @@ class DemoReport:
     villages: int = 0
     cadres: int = 0
     accounts: list[str] = field(default_factory=list)
+    pool: dict[str, int] = field(default_factory=dict)  # programmes, mentors, apprentices, pairings by state
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -366,11 +368,19 @@ class Generator:
             RoleAssignment.objects.create(user=user, role=role, region=region)
             self.report.accounts.append(username)
 
+    # ------------------------------------------------------------------ programmes, mentors, pairings
+    def load_pool(self) -> None:
+        """Programmes, the mentor pool, apprentices and pairings (bangdai.demo.pool), after the accounts."""
+        start = time.perf_counter()
+        self.report.pool = build_pool(SCALES[self.scale], seed=SEED, today=TODAY)
+        self.report.seconds["pool"] = time.perf_counter() - start
+
     @transaction.atomic
     def run(self) -> DemoReport:
         self.load_regions()
         self.load_people()
         self.load_accounts()
+        self.load_pool()
         bump(REGION_COUNTS)
         return self.report
 

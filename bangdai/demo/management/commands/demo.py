@@ -8,7 +8,10 @@ from bangdai.demo.generator import ACCOUNTS, DEMO_PASSWORD, SCALES, Generator, h
 
 
 class Command(BaseCommand):
-    help = "Load the demo dataset: villages under the real townships, cadres and one account per role."
+    help = (
+        "Load the demo dataset: villages under the real townships, cadres, one account per role, and "
+        "programmes with their mentor pool, apprentices and pairings."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--scale", choices=sorted(SCALES), default="province")
@@ -30,4 +33,15 @@ class Command(BaseCommand):
             f"Demo ({scale}): {report.villages} villages and communities, {report.cadres} cadres, "
             f"{len(report.accounts)} accounts in {elapsed:.1f} s."
         )
+        pool = report.pool
+        if pool:
+            states = ", ".join(
+                f"{k.split('.', 1)[1]} {v}" for k, v in pool.items() if k.startswith("pairings.")
+            )
+            self.stdout.write(
+                f"Programmes {pool['programmes']}, mentors {pool['mentors']} "
+                f"({pool.get('mentors.active', 0)} appointed), apprentices {pool['apprentices']}, "
+                f"pairings {pool['pairings']} ({states})."
+            )
+        self.stdout.write("Seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in report.seconds.items()))
         self.stdout.write(f"Accounts (password {DEMO_PASSWORD}): " + ", ".join(a[0] for a in ACCOUNTS))
