@@ -161,14 +161,28 @@ def _cell(value) -> str:
     return str(value)
 
 
-def write_results(name: str, records: list[dict]) -> Path:
-    """bench/results/NAME.json, replaced atomically."""
+def write_results(name: str, records: list[dict], order: list[str] | None = None) -> list[dict]:
+    """bench/results/NAME.json, replaced atomically; the records it now holds.
+
+    With ``order`` (every case name of the benchmark) the file is merged by case: these records replace the
+    earlier ones of the same case, the other cases keep their last record, and the file lists cases in that order.
+    """
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{name}.json"
+    if order is not None:
+        kept = {r["case"]: r for r in read_results(name)}
+        kept.update((r["case"], r) for r in records)
+        records = [kept[case] for case in order if case in kept]
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(records, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     tmp.replace(path)
-    return path
+    return records
+
+
+def read_results(name: str) -> list[dict]:
+    """The records of bench/results/NAME.json, or none."""
+    path = RESULTS_DIR / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
 
 
 def update_doc(name: str, body: str) -> None:

@@ -372,14 +372,21 @@ CASES: list[Case] = [
 # ---------------------------------------------------------------------------------------------------------
 
 
-def run() -> list[dict]:
+def run(names: list[str] | None = None) -> list[dict]:
+    """Run every case, or only the named ones (the others keep their last record in the results file)."""
     from .demo import ensure_database
 
+    known = [c.name for c in CASES]
+    unknown = sorted(set(names or []) - set(known))
+    if unknown:
+        raise SystemExit(f"unknown pool case(s) {', '.join(unknown)}; the cases are {', '.join(known)}")
     source = ensure_database()
     _fresh_copy(source, POOL_DB)
     env = sqlite_env(POOL_DB)
     records = []
     for case in CASES:
+        if names and case.name not in names:
+            continue
         print(f"pool: {case.name}: preparing ...", flush=True)
         prepared = _step("prepare", case, env)
         params = prepared.figures
@@ -405,8 +412,12 @@ def run() -> list[dict]:
             )
         )
     print_table("Mentor pool at county scale (SQLite, a copy of the province database)", COLUMNS, records)
-    write_results(NAME, records)
-    update_doc(NAME, markdown_table(COLUMNS, records))
+    written = write_results(NAME, records, order=known)
+    table = markdown_table(COLUMNS, written)
+    if len(written) > len(records):
+        ran = ", ".join(r["case"] for r in records)
+        table += f"\n\nThis run measured {ran} (`python -m bench pool {ran.replace(', ', ' ')}`); the other rows are from an earlier run."
+    update_doc(NAME, table)
     return records
 
 

@@ -221,7 +221,7 @@ def test_page_size_is_capped(client, world):
 
 # Pinned: a change here is a change in how many queries a list page or API list needs, whatever its length.
 QUERIES = {
-    "/cadres/": 8,  # session, user, scope, count, current region, its lineage, region filter, rows
+    "/cadres/": 8,  # session, user, scope, count, current region, its lineage, rows, region field display
     "/cadres/?q&region": 9,  # + the chosen filter region
     "/api/cadres/": 5,  # session, user, scope, count, rows
     "/accounts/": 9,  # session, user, scope, count, 3 region lookups, rows, prefetched roles

@@ -268,7 +268,9 @@ def test_issuer_of_a_region(name, depth, issuer):
     assert organisation_department(Region(name=name, depth=depth)) == issuer
 
 
-def test_a_large_batch_becomes_a_background_job(client, world, settings, monkeypatch, django_capture_on_commit_callbacks):
+def test_a_large_batch_becomes_a_background_job(
+    client, world, settings, monkeypatch, django_capture_on_commit_callbacks
+):
     from bangdai.documents import views as document_views
     from bangdai.jobs.models import Job
 

@@ -1,9 +1,12 @@
 """Registering apprentices and changing their records."""
 
+from collections.abc import Sequence
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from bangdai.core.batches import Outcome, bulk_insert, chunks
 from bangdai.core.choices import ContentArea
 from bangdai.programmes.models import Programme
 from bangdai.programmes.services import check_open
@@ -15,11 +18,11 @@ from .models import Apprentice
 def _clean(data: dict) -> dict:
     errors = {}
     for key, choices in (("categories", ApprenticeCategory), ("needs", ContentArea)):
-        values = data.get(key) or []
-        if any(v not in choices.values for v in values):
+        values, known = data.get(key) or [], choices.values  # ``values`` builds a new list on every access
+        if any(v not in known for v in values):
             errors[key] = _("Unknown value.")
         else:
-            data[key] = sorted(set(values), key=list(choices.values).index)
+            data[key] = sorted(set(values), key=known.index)
     if not data.get("categories"):
         errors["categories"] = _("Choose at least one category.")
     if errors:
@@ -50,12 +53,10 @@ def check_age(programme: Programme, person, categories, three_gates: bool, on=No
         )
 
 
-@transaction.atomic
-def register(
-    *, actor, programme: Programme, person, categories, three_gates=False, needs=(), note=""
+def _registration(
+    actor, programme: Programme, person, categories, three_gates=False, needs=(), note=""
 ) -> Apprentice:
-    """Register a cadre in the programme's apprentice registry."""
-    check_open(programme)
+    """The checks of a registration, in order, and the apprentice it would create (not saved)."""
     if not actor.scope.edits(person.region.path):
         raise PermissionDenied(_("You cannot register a cadre outside your jurisdiction."))
     low, high = programme.region.subtree_range
@@ -63,18 +64,76 @@ def register(
         raise ValidationError({"person": _("The cadre works outside the programme's region.")})
     data = _clean({"categories": list(categories), "needs": list(needs)})
     check_age(programme, person, data["categories"], three_gates)
+    return Apprentice(
+        programme=programme, person=person, region=person.region, three_gates=three_gates, note=note, **data
+    )
+
+
+def _registered_error() -> ValidationError:
+    return ValidationError({"person": _("This cadre is already registered as an apprentice.")})
+
+
+@transaction.atomic
+def register(
+    *, actor, programme: Programme, person, categories, three_gates=False, needs=(), note=""
+) -> Apprentice:
+    """Register a cadre in the programme's apprentice registry."""
+    check_open(programme)
+    apprentice = _registration(actor, programme, person, categories, three_gates, needs, note)
     try:
         with transaction.atomic():
-            return Apprentice.objects.create(
-                programme=programme,
-                person=person,
-                region=person.region,
-                three_gates=three_gates,
-                note=note,
-                **data,
-            )
+            apprentice.save(force_insert=True)
     except IntegrityError:
-        raise ValidationError({"person": _("This cadre is already registered as an apprentice.")}) from None
+        raise _registered_error() from None
+    return apprentice
+
+
+def _registered(programme: Programme, person_ids) -> set[int]:
+    found: set[int] = set()
+    for chunk in chunks(list(person_ids)):
+        found.update(
+            Apprentice.objects.filter(programme=programme, person_id__in=chunk).values_list(
+                "person_id", flat=True
+            )
+        )
+    return found
+
+
+@transaction.atomic
+def register_many(*, actor, programme: Programme, items: Sequence[dict]) -> Outcome[Apprentice]:
+    """Register many cadres: each item (``person`` and ``register``'s other arguments) checked as ``register``
+    checks it, the age rule included; the valid ones written in bulk.
+
+    An invalid item does not stop the others: its error is in the outcome. A caller that wants all or nothing
+    rolls back when ``outcome.failed``.
+    """
+    outcome: Outcome[Apprentice] = Outcome.sized(len(items))
+    try:
+        check_open(programme)
+    except ValidationError as error:
+        for i in range(len(items)):
+            outcome.fail(i, error)
+        return outcome
+    taken = _registered(programme, {item["person"].pk for item in items})
+    pending: list[tuple[int, Apprentice]] = []
+    for i, item in enumerate(items):
+        try:
+            apprentice = _registration(actor, programme, **{"categories": (), **item})
+            if apprentice.person_id in taken:
+                raise _registered_error()
+        except (ValidationError, PermissionDenied) as error:
+            outcome.fail(i, error)
+            continue
+        taken.add(apprentice.person_id)
+        pending.append((i, apprentice))
+
+    def refuse(inserting: list[Apprentice]) -> list:
+        # Another writer registered some of these cadres meanwhile: refuse those, keep the rest.
+        raced = _registered(programme, {a.person_id for a in inserting})
+        return [_registered_error() if a.person_id in raced else None for a in inserting]
+
+    bulk_insert(Apprentice, pending, outcome, refuse)
+    return outcome
 
 
 @transaction.atomic

@@ -26,6 +26,12 @@ class RegionSubtreeFilter(django_filters.CharFilter):
     def filter(self, qs, value):
         if not value:
             return qs
-        region = visible_region(self.parent.request.user, value.strip())
+        request, code = self.parent.request, value.strip()
+        current = getattr(request, "region", None)
+        # The switcher's current region is visible already (the middleware resolved it in the user's scope).
+        if current is not None and current.code == code and current.valid_to is None:
+            region = current
+        else:
+            region = visible_region(request.user, code)
         low, high = region.subtree_range
         return qs.filter(**{f"{self.region_field}__path__gte": low, f"{self.region_field}__path__lt": high})

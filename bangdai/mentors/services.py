@@ -1,6 +1,7 @@
 """Mentor nomination, vetting, publicity, appointment and later states: each a guarded, recorded transition."""
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bangdai.accounts.choices import Role
+from bangdai.core.batches import Outcome, bulk_insert, chunks
 from bangdai.core.choices import ContentArea
 from bangdai.programmes.models import Programme
 from bangdai.programmes.services import check_open
@@ -88,10 +90,11 @@ def _clean_profile(data: dict) -> dict:
     if data.get("tier") not in MentorTier.values:
         errors["tier"] = _("Choose a tier.")
     for key, choices in (("titles", MentorTitle), ("expertise", ContentArea)):
-        values = data.get(key) or []
-        if any(v not in choices.values for v in values):
+        values, known = data.get(key) or [], choices.values  # ``values`` builds a new list on every access
+        if any(v not in known for v in values):
             errors[key] = _("Unknown value.")
-        data[key] = sorted(set(values), key=list(choices.values).index)
+        else:
+            data[key] = sorted(set(values), key=known.index)
     data["specialties"] = [s.strip() for s in data.get("specialties") or [] if s and s.strip()][:20]
     if MentorTitle.QIANMING_HAO_ZHISHU in data.get("titles", []):
         batch = data.get("qianming_batch")
@@ -110,13 +113,11 @@ def _event(mentor, actor, action, before="", after="", reason=""):
     )
 
 
-@transaction.atomic
-def nominate(
-    *, actor, programme: Programme, person, region=None, self_nomination: bool = False, **profile
+def _nomination(
+    actor, programme: Programme, person, region=None, self_nomination: bool = False, **profile
 ) -> Mentor:
-    """Enter a cadre into the programme's pool: an organisation's recommendation or the cadre's own application."""
+    """The checks of a nomination, in order, and the mentor it would create (not saved)."""
     region = region or person.region
-    check_open(programme)
     if self_nomination:
         if actor.person_id != person.pk:
             raise PermissionDenied(_("A self-nomination is made by the cadre themselves."))
@@ -129,24 +130,96 @@ def nominate(
         )
     profile = _clean_profile(profile)
     capacity = profile.pop("capacity", None) or programme.policy.capacity_for(profile["tier"])
+    return Mentor(
+        programme=programme,
+        person=person,
+        region=region,
+        capacity=capacity,
+        nominated_via=NominationSource.SELF_NOMINATED
+        if self_nomination
+        else NominationSource.ORG_RECOMMENDED,
+        **profile,
+    )
+
+
+def _in_pool_error() -> ValidationError:
+    return ValidationError({"person": _("This cadre is already in the programme's mentor pool.")})
+
+
+def _nominate_event(mentor: Mentor, actor) -> MentorEvent:
+    return MentorEvent(
+        mentor=mentor,
+        actor=actor,
+        action=MentorAction.NOMINATE,
+        from_status="",
+        to_status=S.SUBMITTED,
+        reason=mentor.nomination_statement,
+    )
+
+
+@transaction.atomic
+def nominate(
+    *, actor, programme: Programme, person, region=None, self_nomination: bool = False, **profile
+) -> Mentor:
+    """Enter a cadre into the programme's pool: an organisation's recommendation or the cadre's own application."""
+    check_open(programme)
+    mentor = _nomination(actor, programme, person, region, self_nomination, **profile)
     try:
         with transaction.atomic():
-            mentor = Mentor.objects.create(
-                programme=programme,
-                person=person,
-                region=region,
-                capacity=capacity,
-                nominated_via=NominationSource.SELF_NOMINATED
-                if self_nomination
-                else NominationSource.ORG_RECOMMENDED,
-                **profile,
-            )
+            mentor.save(force_insert=True)
     except IntegrityError:
-        raise ValidationError(
-            {"person": _("This cadre is already in the programme's mentor pool.")}
-        ) from None
-    _event(mentor, actor, MentorAction.NOMINATE, "", S.SUBMITTED, profile.get("nomination_statement", ""))
+        raise _in_pool_error() from None
+    _nominate_event(mentor, actor).save()
     return mentor
+
+
+def _in_pool(programme: Programme, person_ids) -> set[int]:
+    found: set[int] = set()
+    for chunk in chunks(list(person_ids)):
+        found.update(
+            Mentor.objects.filter(programme=programme, person_id__in=chunk).values_list(
+                "person_id", flat=True
+            )
+        )
+    return found
+
+
+@transaction.atomic
+def nominate_many(*, actor, programme: Programme, items: Sequence[dict]) -> Outcome[Mentor]:
+    """Nominate many cadres: each item (``person`` and ``nominate``'s other arguments) checked as ``nominate``
+    checks it; the valid ones written in bulk with their nomination events.
+
+    An invalid item does not stop the others: its error is in the outcome. A caller that wants all or nothing
+    rolls back when ``outcome.failed``.
+    """
+    outcome: Outcome[Mentor] = Outcome.sized(len(items))
+    try:
+        check_open(programme)
+    except ValidationError as error:
+        for i in range(len(items)):
+            outcome.fail(i, error)
+        return outcome
+    taken = _in_pool(programme, {item["person"].pk for item in items})
+    pending: list[tuple[int, Mentor]] = []
+    for i, item in enumerate(items):
+        try:
+            mentor = _nomination(actor, programme, **item)
+            if mentor.person_id in taken:
+                raise _in_pool_error()
+        except (ValidationError, PermissionDenied) as error:
+            outcome.fail(i, error)
+            continue
+        taken.add(mentor.person_id)
+        pending.append((i, mentor))
+
+    def refuse(inserting: list[Mentor]) -> list:
+        # Another writer nominated some of these cadres meanwhile: refuse those, keep the rest.
+        raced = _in_pool(programme, {m.person_id for m in inserting})
+        return [_in_pool_error() if m.person_id in raced else None for m in inserting]
+
+    written = bulk_insert(Mentor, pending, outcome, refuse)
+    MentorEvent.objects.bulk_create([_nominate_event(m, actor) for m in written], batch_size=1000)
+    return outcome
 
 
 def allowed_actions(actor, mentor: Mentor) -> list[Transition]:

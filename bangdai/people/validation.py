@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -31,9 +32,16 @@ def clean_id_number(value: str) -> str:
         ric.get_birth_date(number)
     except StdnumError:
         raise invalid from None
-    if not any("province" in props for _part, props in numdb.get("cn/loc").info(number[:6])):
+    if not _known_area(number[:6]):
         raise invalid
     return number
+
+
+@lru_cache(
+    maxsize=8192
+)  # about 3,500 area codes are in use; a roster repeats a few of them thousands of times
+def _known_area(code: str) -> bool:
+    return any("province" in props for _part, props in numdb.get("cn/loc").info(code))
 
 
 def id_birth_date(number: str) -> dt.date:

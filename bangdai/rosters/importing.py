@@ -1,9 +1,12 @@
 """Roster import: every row through the services the pages use; all rows in one transaction, or none.
 
 Two phases. ``check`` reads the rows, cleans every cell (formats, vocabulary, regions, the actor's scope,
-duplicates in the file) and looks up existing records in bulk, writing nothing. ``write`` then calls the people,
-mentor, apprentice and pairing services row by row inside one transaction, so their own validation, history
-and events are the same as on the pages; any error on any row, or a dry run, rolls the whole transaction back.
+duplicates in the file) and looks up existing records in bulk, writing nothing. ``write`` then hands the rows to
+the people, mentor, apprentice and pairing services inside one transaction: cadres, mentors and apprentices to
+their batch functions (``create_people``, ``update_people``, ``nominate_many``, ``register_many``), which run the
+same validation and write the same history and events as the per-record functions the pages use, a thousand
+rows at a time; pairings and changed mentor or apprentice profiles record by record. Any error on any row, or
+a dry run, rolls the whole transaction back.
 """
 
 import datetime as dt
@@ -20,6 +23,7 @@ from django.utils.translation import gettext as _
 from bangdai.apprentices import services as apprentice_services
 from bangdai.apprentices.choices import ApprenticeCategory
 from bangdai.apprentices.models import Apprentice
+from bangdai.core.batches import BATCH_SIZE, Outcome, chunks
 from bangdai.core.choices import ContentArea
 from bangdai.mentors import services as mentor_services
 from bangdai.mentors.choices import MentorStatus, MentorTier, MentorTitle
@@ -70,6 +74,7 @@ class RowReport:
         self.action = RowAction.ERROR
 
     def add_error(self, error: Exception, columns: dict[str, str]) -> None:
+        """A service's refusal on this row: field errors on their columns, the rest on the whole row."""
         if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
             for name, messages in error.message_dict.items():
                 for message in messages:
@@ -149,6 +154,14 @@ class Item:
 
     reports: list[RowReport]
     data: dict
+
+    def fail(self, error: Exception, columns: dict[str, str]) -> None:
+        for row in self.reports:
+            row.add_error(error, columns)
+
+    def done(self, action: str) -> None:
+        for row in self.reports:
+            row.action = action
 
 
 # --- cell cleaners: each returns a value or raises ValidationError with a message for that cell ---
@@ -336,6 +349,20 @@ class Roster:
     def write(self, item: Item) -> str:
         raise NotImplementedError
 
+    def write_all(self, items: list[Item], progress: Progress) -> None:
+        """Write every item, its errors on its rows; by default one service call per item."""
+        for i, item in enumerate(items, start=1):
+            # No savepoint of our own: each service is atomic (its failure undoes only itself), and any failure
+            # rolls the whole transaction back anyway.
+            try:
+                action = self.write(item)
+            except (ValidationError, PermissionDenied) as error:
+                item.fail(error, self.columns)
+            else:
+                item.done(action)
+            if i % 200 == 0:
+                progress(i, len(items), "write")
+
 
 PERSON_FIELDS = {
     "name": "name",
@@ -472,22 +499,63 @@ class PersonRoster(Roster):
     def check_role(self, raw, role, errors) -> dict:
         raise NotImplementedError
 
-    def write(self, item: Item) -> str:
-        person, data = item.data["person"], item.data["person_data"]
-        action = RowAction.UNCHANGED
-        if person is None:
-            person = people_services.create_person(actor=self.actor, data=data)
-        elif data:
-            person = people_services.update_person(actor=self.actor, person=person, data=data)
-            action = RowAction.UPDATED
-        role, role_data = item.data["role"], item.data["role_data"]
-        if role is None:
-            self.create_role(person, role_data)
-            return RowAction.CREATED
-        if role_data:
-            self.update_role(role, role_data)
-            action = RowAction.UPDATED
-        return action
+    def write_all(self, items: list[Item], progress: Progress) -> None:
+        """A thousand rows at a time: their cadres, then their roles, through the services' batch functions."""
+        done = 0
+        for chunk in chunks(items, BATCH_SIZE):
+            self._write_chunk(chunk)
+            done += len(chunk)
+            progress(done, len(items), "write")
+
+    def _write_chunk(self, items) -> None:
+        new = [item for item in items if item.data["person"] is None]
+        changed = [item for item in items if item.data["person"] is not None and item.data["person_data"]]
+        people = {id(item): item.data["person"] for item in items if item.data["person"] is not None}
+        created = people_services.create_people(
+            actor=self.actor, rows=[item.data["person_data"] for item in new]
+        )
+        updated = people_services.update_people(
+            actor=self.actor, items=[(item.data["person"], item.data["person_data"]) for item in changed]
+        )
+        failed = self._collect(new, created, people) | self._collect(changed, updated, people)
+        ready = [item for item in items if id(item) not in failed]
+
+        new_roles = [item for item in ready if item.data["role"] is None]
+        roles = self.create_roles([(people[id(item)], item.data["role_data"]) for item in new_roles])
+        self._collect(new_roles, roles, {})
+        for item, error in zip(new_roles, roles.errors, strict=True):
+            if error is None:
+                item.done(RowAction.CREATED)
+        person_updated = {id(item) for item in changed if id(item) not in failed}
+        for item in ready:
+            role, role_data = item.data["role"], item.data["role_data"]
+            if role is None:
+                continue
+            if role_data:
+                try:
+                    self.update_role(role, role_data)
+                except (ValidationError, PermissionDenied) as error:
+                    item.fail(error, self.columns)
+                    continue
+            updated_row = bool(role_data) or id(item) in person_updated
+            item.done(RowAction.UPDATED if updated_row else RowAction.UNCHANGED)
+
+    def _collect(self, items, outcome: Outcome, records: dict) -> set[int]:
+        """Put each item's error on its rows and its record in ``records``; the ids of the items that failed."""
+        failed = set()
+        for item, record, error in zip(items, outcome.records, outcome.errors, strict=True):
+            if error is not None:
+                item.fail(error, self.columns)
+                failed.add(id(item))
+            else:
+                records[id(item)] = record
+        return failed
+
+    def create_roles(self, pairs: list[tuple[Person, dict]]) -> Outcome:
+        raise NotImplementedError
+
+    def update_role(self, role, data) -> None:
+        raise NotImplementedError
 
 
 class MentorRoster(PersonRoster):
@@ -548,8 +616,12 @@ class MentorRoster(PersonRoster):
             data.pop("expertise")
         return data
 
-    def create_role(self, person, data) -> None:
-        mentor_services.nominate(actor=self.actor, programme=self.programme, person=person, **data)
+    def create_roles(self, pairs):
+        return mentor_services.nominate_many(
+            actor=self.actor,
+            programme=self.programme,
+            items=[{"person": person, **data} for person, data in pairs],
+        )
 
     def update_role(self, mentor, data) -> None:
         mentor_services.update_profile(actor=self.actor, mentor=mentor, **data)
@@ -593,8 +665,12 @@ class ApprenticeRoster(PersonRoster):
                 data.pop(key)
         return data
 
-    def create_role(self, person, data) -> None:
-        apprentice_services.register(actor=self.actor, programme=self.programme, person=person, **data)
+    def create_roles(self, pairs):
+        return apprentice_services.register_many(
+            actor=self.actor,
+            programme=self.programme,
+            items=[{"person": person, **data} for person, data in pairs],
+        )
 
     def update_role(self, apprentice, data) -> None:
         apprentice_services.update(actor=self.actor, apprentice=apprentice, **data)
@@ -767,19 +843,7 @@ def import_roster(
     with transaction.atomic():
         if begin is not None:
             begin()
-        for i, item in enumerate(items, start=1):
-            # No savepoint of our own: each service is atomic (its failure undoes only itself), and any failure
-            # rolls the whole transaction back below anyway.
-            try:
-                action = roster.write(item)
-            except (ValidationError, PermissionDenied) as error:
-                for row in item.reports:
-                    row.add_error(error, roster.columns)
-            else:
-                for row in item.reports:
-                    row.action = action
-            if i % 200 == 0:
-                progress(i, len(items), "write")
+        roster.write_all(items, progress)
         failed = bool(report.error_rows)
         report.written = not failed and not dry_run
         if report.written and on_success is not None:
