@@ -15,6 +15,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 from stdnum.cn import ric
 
@@ -43,6 +44,14 @@ from .factories import make_id_number
 from .servers import BIN, ROOT
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def english():
+    """The refusals below are matched in English."""
+    with translation.override("en"):
+        yield
+
 
 IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
@@ -434,7 +443,7 @@ def _refuses_before_parsing(monkeypatch, data: bytes, match: str):
         precheck(io.BytesIO(data))
 
 
-def test_zip_bomb_is_refused_before_parsing(monkeypatch):
+def test_zip_bomb_is_refused_before_parsing(monkeypatch, english):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
@@ -443,7 +452,7 @@ def test_zip_bomb_is_refused_before_parsing(monkeypatch):
     _refuses_before_parsing(monkeypatch, buffer.getvalue(), "expands")
 
 
-def test_huge_uncompressed_total_is_refused(monkeypatch):
+def test_huge_uncompressed_total_is_refused(monkeypatch, english):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")
@@ -454,7 +463,7 @@ def test_huge_uncompressed_total_is_refused(monkeypatch):
     _refuses_before_parsing(monkeypatch, bytes(data), "expand")
 
 
-def test_non_xlsx_and_oversized_are_refused(monkeypatch):
+def test_non_xlsx_and_oversized_are_refused(monkeypatch, english):
     _refuses_before_parsing(monkeypatch, "姓名,身份证号\n张三,1\n".encode(), "not an xlsx")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
