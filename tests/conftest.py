@@ -78,8 +78,8 @@ class World:
         }
 
 
-@pytest.fixture
-def world(db) -> World:
+def make_world() -> World:
+    """The personas and their cadres (the ``world`` fixture; also built once per module by some test modules)."""
     cadre_a = PersonFactory(name="张上墅", region=region("330523205201"))
     cadre_a2 = PersonFactory(name="李孝丰", region=region("330523105201"))
     cadre_b = PersonFactory(name="王武康", region=region("330521002201"))
@@ -99,6 +99,11 @@ def world(db) -> World:
         mentor_person=mentor_person,
         apprentice_person=apprentice_person,
     )
+
+
+@pytest.fixture
+def world(db) -> World:
+    return make_world()
 
 
 @pytest.fixture

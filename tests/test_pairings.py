@@ -3,8 +3,8 @@
 import datetime as dt
 
 import pytest
-from django.utils import translation
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from bangdai.apprentices.choices import ApprenticeStatus
 from bangdai.apprentices.models import Apprentice

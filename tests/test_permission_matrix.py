@@ -756,9 +756,9 @@ GUARDED = {
 }
 
 
-def digest() -> dict[str, tuple[int, str]]:
+def digest(guarded=None) -> dict[str, tuple[int, str]]:
     result = {}
-    for model, skip in GUARDED.items():
+    for model, skip in (guarded or GUARDED).items():
         names = [f.attname for f in model._meta.concrete_fields if f.attname not in (skip or [])]
         rows = list(model.objects.order_by("pk").values_list(*names))
         result[model.__name__] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
@@ -766,7 +766,7 @@ def digest() -> dict[str, tuple[int, str]]:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The generated cases.
+# The generated cases (build_cases and run_case serve tests/test_permission_matrix_pool.py too).
 
 
 @dataclass(frozen=True)
@@ -775,28 +775,34 @@ class Case:
     url_name: str
     target: object
     call: Call = field(compare=False)
+    endpoint: Endpoint = field(compare=False, repr=False, default=None)
 
     @property
     def id(self) -> str:
         parts = [self.persona, self.url_name]
         if self.target is not None:
             parts.append(self.target)
-        elif len(targets_of(self.url_name, self.call)) > 1:
+        elif len(targets_of(self.endpoint, self.call)) > 1:
             parts.append("unfiltered")
         return "-".join([*parts, self.call.name])
 
 
-def targets_of(url_name: str, call: Call) -> tuple:
-    return call.targets if call.targets is not None else COVERAGE[url_name].targets
+def targets_of(endpoint: Endpoint, call: Call) -> tuple:
+    return call.targets if call.targets is not None else endpoint.targets
 
 
-CASES = [
-    Case(persona, name, target, call)
-    for name, endpoint in COVERAGE.items()
-    for call in endpoint.calls
-    for target in targets_of(name, call)
-    for persona in PERSONAS
-]
+def build_cases(coverage: dict[str, Endpoint], personas=PERSONAS) -> list[Case]:
+    """Every call of every endpoint, on each of its targets, for each persona."""
+    return [
+        Case(persona, name, target, call, endpoint)
+        for name, endpoint in coverage.items()
+        for call in endpoint.calls
+        for target in targets_of(endpoint, call)
+        for persona in personas
+    ]
+
+
+CASES = build_cases(COVERAGE)
 
 
 @pytest.fixture
@@ -811,7 +817,7 @@ def _expected(case: Case, ctx: Ctx) -> Outcome:
 
 
 def _request(case: Case, ctx: Ctx, client):
-    endpoint = COVERAGE[case.url_name]
+    endpoint = case.endpoint
     kwargs = {**endpoint.kwargs(ctx, case.target), **dict(case.call.url_kwargs)}
     url = reverse(case.url_name, kwargs=kwargs)
     query = case.call.query(ctx, case.target) if case.call.query else {}
@@ -827,8 +833,13 @@ def _request(case: Case, ctx: Ctx, client):
 @pytest.mark.django_db
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_permission_matrix(case: Case, ctx, client):
+    run_case(case, ctx, client)
+
+
+def run_case(case: Case, ctx: Ctx, client, guarded=None) -> None:
+    """Sign the persona in, make the call and compare the outcome and the guarded tables with the rules."""
     ctx.persona = case.persona
-    endpoint = COVERAGE[case.url_name]
+    endpoint = case.endpoint
     if endpoint.api:
         client = APIClient()
         if ctx.actor is not None:
@@ -838,7 +849,7 @@ def test_permission_matrix(case: Case, ctx, client):
     if case.call.prepare:
         case.call.prepare(ctx, case.target)
     expected = _expected(case, ctx)
-    before = digest()
+    before = digest(guarded)
 
     response = _request(case, ctx, client)
 
@@ -848,15 +859,17 @@ def test_permission_matrix(case: Case, ctx, client):
         if case.call.check:
             case.call.check(ctx, case.target, response)
         if not case.call.writes or case.call.check is None:
-            assert digest() == before, "a read changed the guarded tables"
+            assert digest(guarded) == before, "a read changed the guarded tables"
         return
     if expected is LOGIN and not endpoint.api:
         assert status == 302 and response["Location"].startswith(reverse("login")), status
     elif expected is LOGIN:
         assert status in (401, 403), status
+    elif expected is INVALID and not endpoint.api:
+        assert status == 200, f"expected the form again with its errors (200), got {status}"
     else:
         assert status == int(expected.value), f"expected {expected.value}, got {status}"
-    assert digest() == before, "a denied call changed the guarded tables"
+    assert digest(guarded) == before, "a denied call changed the guarded tables"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -895,9 +908,17 @@ def _served_methods(callback) -> set[str]:
     return served
 
 
+def all_coverage() -> dict[str, Endpoint]:
+    """This module's COVERAGE and the pool's (programmes, mentors, apprentices, pairings, documents, rosters)."""
+    from .test_permission_matrix_pool import POOL_COVERAGE
+
+    assert not set(COVERAGE) & set(POOL_COVERAGE), "a URL is declared in both matrices"
+    return {**COVERAGE, **POOL_COVERAGE}
+
+
 def test_every_url_is_covered():
     enumerated = {name for name, pattern in _patterns() if not _skipped(name, pattern)}
-    declared = set(COVERAGE) | SEPARATELY_TESTED
+    declared = set(all_coverage()) | SEPARATELY_TESTED
     assert not enumerated - declared, (
         f"URLs without a permission-matrix entry: {sorted(enumerated - declared)}"
     )
@@ -905,10 +926,11 @@ def test_every_url_is_covered():
 
 
 def test_every_served_method_is_exercised():
+    coverage = all_coverage()
     missing = []
     for name, pattern in _patterns():
-        if name in COVERAGE:
-            exercised = {c.method.lower() for c in COVERAGE[name].calls}
+        if name in coverage:
+            exercised = {c.method.lower() for c in coverage[name].calls}
             missing += [f"{name} {m.upper()}" for m in _served_methods(pattern.callback) - exercised]
     assert not missing, f"methods the matrix never calls: {sorted(set(missing))}"
 

@@ -533,7 +533,7 @@ def test_only_admins_and_townships_import(world, programme, client):
     upload = io.BytesIO(xlsx(MENTOR_HEADERS, [mentor_row(1)]))
     upload.name = "x.xlsx"
     response = client.post("/rosters/", {"programme": programme.pk, "kind": "mentors", "file": upload})
-    assert response.status_code == 200 and not RosterUpload.objects.exists()  # not a programme they can see
+    assert response.status_code == 404 and not RosterUpload.objects.exists()  # not a programme they can see
 
 
 def test_upload_refuses_a_non_xlsx_on_the_page(world, programme, client):

@@ -3,13 +3,16 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from bangdai.core.forms import ScopedModelChoiceField
+from bangdai.programmes.models import Programme
+
 from . import services
 from .choices import RosterKind
 from .reading import MAX_UPLOAD_BYTES
 
 
 class UploadForm(forms.Form):
-    programme = forms.ModelChoiceField(
+    programme = ScopedModelChoiceField(
         label=_("Programme"), queryset=None, widget=forms.Select(attrs={"class": "form-select"})
     )
     kind = forms.ChoiceField(
@@ -31,6 +34,8 @@ class UploadForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = services.programmes_for(user)
+        # A programme the user cannot see at all is a 404, as everywhere else; one they see is just not a choice.
+        self.fields["programme"].visible = Programme.objects.visible_to(user)
 
     def clean_file(self):
         file = self.cleaned_data["file"]

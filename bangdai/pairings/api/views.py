@@ -155,8 +155,12 @@ class PairingViewSet(ScopedModelViewSet):
 
 
 def visible_conflicts(user):
-    """Declarations naming at least one cadre the user may see (the model has no ``visible_to`` of its own)."""
-    people = Person.objects.visible_to(user).values("pk")
+    """Declarations naming at least one cadre the user may see (the model has no ``visible_to`` of its own).
+
+    Only through a governing role: declarations are the jurisdiction's records, so a mentor or an apprentice
+    does not see those naming them (they see their own mentor, apprentice and pairing records only).
+    """
+    people = Person.objects.visible_to(user).filter(user.scope.governed_q("region__path")).values("pk")
     return ConflictDeclaration.objects.filter(mentor_person__in=people) | ConflictDeclaration.objects.filter(
         apprentice_person__in=people
     )
