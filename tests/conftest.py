@@ -123,3 +123,57 @@ def threads_db(transactional_db, django_db_blocker):
     with django_db_blocker.unblock():
         if not Region.objects.exists():
             load_test_tree()
+
+
+# ---------------------------------------------------------------------------------------------- browser tests
+# One runserver on one demo database for the whole session, shared by every browser test module.
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    from .servers import start_app
+
+    yield from start_app(tmp_path_factory.mktemp("browser"))
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    from .servers import CHROMIUM, CHROMIUM_ARGS, need
+
+    need(CHROMIUM.exists(), f"Chromium at {CHROMIUM}")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_errors():
+    from .servers import BrowserErrors
+
+    return BrowserErrors()
+
+
+@pytest.fixture
+def new_context(chromium, app, browser_errors):
+    """A factory of fresh browser contexts (own cookies) whose console errors land in ``browser_errors``."""
+    from .servers import TIMEOUT_MS
+
+    contexts = []
+
+    def open_context(locale: str = "zh-CN"):
+        context = chromium.new_context(
+            base_url=app.url, locale=locale, viewport={"width": 1280, "height": 800}
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        context.on("console", browser_errors.on_console)
+        context.on("weberror", browser_errors.on_web_error)
+        contexts.append(context)
+        return context
+
+    yield open_context
+    for context in contexts:
+        context.close()
+    assert not browser_errors.errors, "browser errors:\n" + "\n".join(browser_errors.errors)

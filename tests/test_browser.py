@@ -6,41 +6,22 @@ modules share. Every test also fails on a browser console error or an uncaught s
 Content-Security-Policy violation shows up there.
 """
 
-import os
 import re
-import sqlite3
 import struct
-import subprocess
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import (
-    Browser,
-    BrowserContext,
-    ConsoleMessage,
-    Page,
-    WebError,
-    expect,
-    sync_playwright,
-)
+from playwright.sync_api import Page, expect
 
-from .servers import BIN, ROOT, bangdai, free_port, need, stop, wait_until_up
+from .servers import ARTIFACTS, CHROMIUM, need, sign_in
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
-PASSWORD = "bangdai-demo-2026"  # the demo accounts' password (bangdai.demo.generator.DEMO_PASSWORD)
-ARTIFACTS = ROOT / "test-artifacts" / "browser"
+# The fixtures (app: the shared runserver on the demo database, chromium, new_context, browser_errors) are in
+# conftest.py, so every browser test module shares one server.
+
 MASKED_ID = re.compile(r"\d{4}\*{10}[\dX]{4}")
 FULL_ID = re.compile(r"(?<![\d*])\d{17}[\dX](?![\d*])")
-TIMEOUT_MS = 15_000
 CHART_IDLE = """() => {
   const el = document.querySelector("[data-chart][data-chart-ready]");
   const chart = el && window.echarts && window.echarts.getInstanceByDom(el);
@@ -54,120 +35,9 @@ COUNTIES = {
 }
 
 
-@dataclass
-class App:
-    url: str
-    database: Path
-
-    def region_names(self, county_code: str) -> set[str]:
-        """Names of the county and every current region below it, straight from the server's database."""
-        with sqlite3.connect(f"file:{self.database}?mode=ro", uri=True) as conn:
-            rows = conn.execute(
-                "SELECT name FROM regions_region WHERE code LIKE ? AND valid_to IS NULL", (f"{county_code}%",)
-            )
-            return {name for (name,) in rows}
-
-
-@dataclass
-class BrowserErrors:
-    """Console errors and uncaught exceptions of every page; a 404 the test asked for is expected."""
-
-    errors: list[str] = field(default_factory=list)
-    expected_404: set[str] = field(default_factory=set)
-
-    def on_console(self, message: ConsoleMessage) -> None:
-        if message.type != "error":
-            return
-        url = message.location.get("url", "")
-        if url in self.expected_404 and "status of 404" in message.text:
-            return  # Chromium logs the 404 status of a page we opened on purpose
-        where = message.page.url if message.page else "?"
-        self.errors.append(f"console error on {where}: {message.text} (at {url})")
-
-    def on_web_error(self, error: WebError) -> None:
-        where = error.page.url if error.page else "?"
-        self.errors.append(f"uncaught exception on {where}: {error.error}")
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _chromium():
     need(CHROMIUM.exists(), f"Chromium at {CHROMIUM}")
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("browser")
-    database, log = tmp / "browser.sqlite3", tmp / "runserver.log"
-    # Always SQLite, whatever the suite runs against; none of the caller's BANGDAI_* settings leak in.
-    # DEBUG off gives the app's own 404 page rather than Django's technical one; --insecure keeps runserver
-    # serving the static files.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BANGDAI_")} | {
-        "BANGDAI_SQLITE_PATH": str(database),
-        "BANGDAI_DEBUG": "false",
-    }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    bangdai("migrate", "--noinput", "-v0", env=env)
-    bangdai("demo", "--scale", "county", env=env)
-    port = free_port()
-    with open(log, "wb") as output:
-        server = subprocess.Popen(
-            [str(BIN / "bangdai"), "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
-            env=env,
-            cwd=ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_up(f"{url}/login/", f"runserver on {port}", process=server, log=log)
-        yield App(url=url, database=database)
-    finally:
-        stop(server)
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def browser_errors() -> BrowserErrors:
-    return BrowserErrors()
-
-
-@pytest.fixture
-def new_context(chromium: Browser, app: App, browser_errors: BrowserErrors):
-    """A factory of fresh browser contexts (own cookies) whose console errors land in ``browser_errors``."""
-    contexts: list[BrowserContext] = []
-
-    def open_context(locale: str = "zh-CN") -> BrowserContext:
-        context = chromium.new_context(
-            base_url=app.url, locale=locale, viewport={"width": 1280, "height": 800}
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        context.on("console", browser_errors.on_console)
-        context.on("weberror", browser_errors.on_web_error)
-        contexts.append(context)
-        return context
-
-    yield open_context
-    for context in contexts:
-        context.close()
-    assert not browser_errors.errors, "browser errors:\n" + "\n".join(browser_errors.errors)
-
-
-def sign_in(context: BrowserContext, app: App, username: str) -> Page:
-    """Sign in through the login form (its labels are Chinese) and land on the overview."""
-    page = context.new_page()
-    page.goto("/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{app.url}/")
-    return page
 
 
 def result_count(page: Page) -> int:
