@@ -1,9 +1,9 @@
 """The apprentice registry (徒弟): young cadres registered in a programme, their categories and needs."""
 
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from bangdai.core.querysets import GovernedQuerySet
 from bangdai.people.models import Person
 from bangdai.programmes.models import Programme
 from bangdai.regions.models import Region
@@ -11,18 +11,10 @@ from bangdai.regions.models import Region
 from .choices import ApprenticeStatus
 
 
-class ApprenticeQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Apprentices working in the user's governed subtrees, plus the user's own apprentice records."""
-        if not user.is_authenticated:
-            return self.none()
-        scope = user.scope
-        if scope.superuser:
-            return self
-        q = scope.governed_q("region__path")
-        if scope.person_id:
-            q |= Q(person_id=scope.person_id)
-        return self.filter(q)
+class ApprenticeQuerySet(GovernedQuerySet):
+    """Apprentices working in the user's governed subtrees, plus the user's own apprentice records."""
+
+    own_field = "person_id"
 
     def unpaired(self):
         return self.filter(status=ApprenticeStatus.ELIGIBLE)

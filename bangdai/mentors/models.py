@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from bangdai.core.querysets import GovernedQuerySet
 from bangdai.people.models import Person
 from bangdai.programmes.models import Programme
 from bangdai.regions.models import Region
@@ -12,18 +13,10 @@ from bangdai.regions.models import Region
 from .choices import MentorAction, MentorStatus, MentorTier, NominationSource
 
 
-class MentorQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Mentors whose home region lies in the user's governed subtrees, plus the user's own mentor records."""
-        if not user.is_authenticated:
-            return self.none()
-        scope = user.scope
-        if scope.superuser:
-            return self
-        q = scope.governed_q("region__path")
-        if scope.person_id:
-            q |= Q(person_id=scope.person_id)
-        return self.filter(q)
+class MentorQuerySet(GovernedQuerySet):
+    """Mentors whose home region lies in the user's governed subtrees, plus the user's own mentor records."""
+
+    own_field = "person_id"
 
     def appointed(self):
         return self.filter(status=MentorStatus.ACTIVE)

@@ -2,9 +2,9 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from bangdai.core.querysets import GovernedQuerySet
 from bangdai.regions.models import Region
 
 from .choices import (
@@ -20,18 +20,10 @@ from .choices import (
 from .protection import EncryptedTextField, mask_id_number, mask_phone
 
 
-class PersonQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Cadres employed in the user's governed subtrees, plus the user's own record."""
-        if not user.is_authenticated:
-            return self.none()
-        scope = user.scope
-        if scope.superuser:
-            return self
-        q = scope.governed_q("region__path")
-        if scope.person_id:
-            q |= Q(pk=scope.person_id)
-        return self.filter(q)
+class PersonQuerySet(GovernedQuerySet):
+    """Cadres employed in the user's governed subtrees, plus the user's own record."""
+
+    own_field = "pk"
 
     def in_region(self, region: Region):
         low, high = region.subtree_range
