@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from bangdai.core.batches import Outcome, bulk_insert, chunks
+from bangdai.core.batches import Outcome, bulk_insert, existing_person_ids
 from bangdai.core.choices import ContentArea
 from bangdai.programmes.models import Programme
 from bangdai.programmes.services import check_open
@@ -88,17 +88,6 @@ def register(
     return apprentice
 
 
-def _registered(programme: Programme, person_ids) -> set[int]:
-    found: set[int] = set()
-    for chunk in chunks(list(person_ids)):
-        found.update(
-            Apprentice.objects.filter(programme=programme, person_id__in=chunk).values_list(
-                "person_id", flat=True
-            )
-        )
-    return found
-
-
 @transaction.atomic
 def register_many(*, actor, programme: Programme, items: Sequence[dict]) -> Outcome[Apprentice]:
     """Register many cadres: each item (``person`` and ``register``'s other arguments) checked as ``register``
@@ -114,7 +103,9 @@ def register_many(*, actor, programme: Programme, items: Sequence[dict]) -> Outc
         for i in range(len(items)):
             outcome.fail(i, error)
         return outcome
-    taken = _registered(programme, {item["person"].pk for item in items})
+    taken = existing_person_ids(
+        Apprentice.objects.filter(programme=programme), {item["person"].pk for item in items}
+    )
     pending: list[tuple[int, Apprentice]] = []
     for i, item in enumerate(items):
         try:
@@ -129,7 +120,9 @@ def register_many(*, actor, programme: Programme, items: Sequence[dict]) -> Outc
 
     def refuse(inserting: list[Apprentice]) -> list:
         # Another writer registered some of these cadres meanwhile: refuse those, keep the rest.
-        raced = _registered(programme, {a.person_id for a in inserting})
+        raced = existing_person_ids(
+            Apprentice.objects.filter(programme=programme), {a.person_id for a in inserting}
+        )
         return [_registered_error() if a.person_id in raced else None for a in inserting]
 
     bulk_insert(Apprentice, pending, outcome, refuse)

@@ -10,7 +10,13 @@ from django.views.generic import FormView
 from bangdai.accounts.choices import EDITING_ROLES
 from bangdai.core.choices import ContentArea, labels
 from bangdai.core.forms import add_service_errors
-from bangdai.core.views import CurrentRegionFilterMixin, ScopedDetailView, ScopedListView, ScopedMixin
+from bangdai.core.views import (
+    CurrentRegionFilterMixin,
+    ScopedDetailView,
+    ScopedListView,
+    ScopedMixin,
+    ServiceFormView,
+)
 from bangdai.pairings.forms import ConflictForm
 
 from . import selectors, services
@@ -50,40 +56,20 @@ class ApprenticeListView(CurrentRegionFilterMixin, ScopedListView):
         )
 
 
-class ApprenticeCreateView(ScopedMixin, FormView):
+class ApprenticeCreateView(ServiceFormView):
     model = Apprentice
     form_class = RegisterForm
-    template_name = "components/form_page.html"
+    required_roles = EDITING_ROLES
+    initial_params = ("programme", "person")
+    page_title = _("Register an apprentice")
+    pretitle = _("Apprentices")
+    cancel_url_name = "apprentices:list"
+    submit_label = _("Register")
+    success_message = _("Registered. The apprentice now awaits a mentor.")
+    success_url_name = "apprentices:detail"
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not request.user.scope.has_role(*EDITING_ROLES):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user}
-
-    def get_initial(self):
-        return {"programme": self.request.GET.get("programme"), "person": self.request.GET.get("person")}
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            page_title=_("Register an apprentice"),
-            pretitle=_("Apprentices"),
-            cancel_url=reverse("apprentices:list"),
-            submit_label=_("Register"),
-            columns=2,
-            **kwargs,
-        )
-
-    def form_valid(self, form):
-        try:
-            apprentice = services.register(actor=self.request.user, **form.service_data())
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Registered. The apprentice now awaits a mentor."))
-        return redirect("apprentices:detail", pk=apprentice.pk)
+    def perform(self, form):
+        return services.register(actor=self.request.user, **form.service_data())
 
 
 class ApprenticeDetailView(ScopedDetailView):

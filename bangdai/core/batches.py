@@ -68,3 +68,11 @@ def bulk_insert[M](
                 written.append(obj)
             break
     return written
+
+
+def existing_person_ids(queryset, person_ids) -> set[int]:
+    """Which of these cadres already have a row in ``queryset`` (a programme's mentors or apprentices)."""
+    found: set[int] = set()
+    for chunk in chunks(list(person_ids)):
+        found.update(queryset.filter(person_id__in=chunk).values_list("person_id", flat=True))
+    return found

@@ -1,13 +1,17 @@
 """Base views: the scoping chokepoint, tables with filters, htmx fragments and exports."""
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.http import QueryDict
-from django.views.generic import DetailView
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from .exports import export_response
+from .forms import add_service_errors
 
 
 class ScopedMixin(LoginRequiredMixin):
@@ -72,3 +76,50 @@ class CurrentRegionFilterMixin:
             data["region"] = self.request.region.code
         kwargs["data"] = data
         return kwargs
+
+
+class ServiceFormView(ScopedMixin, FormView):
+    """A page whose form hands its cleaned data to one service call; the service's errors show on the form.
+
+    Subclasses name the roles allowed in (others get 403), the page's labels, and ``perform(form)``, which calls
+    the service and returns the record to open next (``success_url_name`` with its pk).
+    """
+
+    template_name = "components/form_page.html"
+    required_roles: frozenset = frozenset()
+    initial_params: tuple[str, ...] = ()
+    page_title = pretitle = submit_label = success_message = ""
+    cancel_url_name = success_url_name = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.scope.has_role(*self.required_roles):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_initial(self):
+        return {name: self.request.GET.get(name) for name in self.initial_params}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            page_title=self.page_title,
+            pretitle=self.pretitle,
+            cancel_url=reverse(self.cancel_url_name),
+            submit_label=self.submit_label,
+            columns=2,
+            **kwargs,
+        )
+
+    def perform(self, form):
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            record = self.perform(form)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message)
+        return redirect(self.success_url_name, pk=record.pk)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bangdai.accounts.choices import Role
-from bangdai.core.batches import Outcome, bulk_insert, chunks
+from bangdai.core.batches import Outcome, bulk_insert, existing_person_ids
 from bangdai.core.choices import ContentArea
 from bangdai.programmes.models import Programme
 from bangdai.programmes.services import check_open
@@ -173,17 +173,6 @@ def nominate(
     return mentor
 
 
-def _in_pool(programme: Programme, person_ids) -> set[int]:
-    found: set[int] = set()
-    for chunk in chunks(list(person_ids)):
-        found.update(
-            Mentor.objects.filter(programme=programme, person_id__in=chunk).values_list(
-                "person_id", flat=True
-            )
-        )
-    return found
-
-
 @transaction.atomic
 def nominate_many(*, actor, programme: Programme, items: Sequence[dict]) -> Outcome[Mentor]:
     """Nominate many cadres: each item (``person`` and ``nominate``'s other arguments) checked as ``nominate``
@@ -199,7 +188,9 @@ def nominate_many(*, actor, programme: Programme, items: Sequence[dict]) -> Outc
         for i in range(len(items)):
             outcome.fail(i, error)
         return outcome
-    taken = _in_pool(programme, {item["person"].pk for item in items})
+    taken = existing_person_ids(
+        Mentor.objects.filter(programme=programme), {item["person"].pk for item in items}
+    )
     pending: list[tuple[int, Mentor]] = []
     for i, item in enumerate(items):
         try:
@@ -214,7 +205,9 @@ def nominate_many(*, actor, programme: Programme, items: Sequence[dict]) -> Outc
 
     def refuse(inserting: list[Mentor]) -> list:
         # Another writer nominated some of these cadres meanwhile: refuse those, keep the rest.
-        raced = _in_pool(programme, {m.person_id for m in inserting})
+        raced = existing_person_ids(
+            Mentor.objects.filter(programme=programme), {m.person_id for m in inserting}
+        )
         return [_in_pool_error() if m.person_id in raced else None for m in inserting]
 
     written = bulk_insert(Mentor, pending, outcome, refuse)

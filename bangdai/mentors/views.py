@@ -13,7 +13,7 @@ from django.views.generic import FormView
 from bangdai.accounts.choices import EDITING_ROLES
 from bangdai.core.choices import ContentArea, labels
 from bangdai.core.forms import add_service_errors
-from bangdai.core.views import CurrentRegionFilterMixin, ScopedListView, ScopedMixin
+from bangdai.core.views import CurrentRegionFilterMixin, ScopedListView, ScopedMixin, ServiceFormView
 
 from . import selectors, services
 from .choices import MentorStatus, MentorTitle
@@ -70,40 +70,20 @@ class MentorListView(CurrentRegionFilterMixin, ScopedListView):
         return super().get_context_data(**context, **kwargs)
 
 
-class NominateView(ScopedMixin, FormView):
+class NominateView(ServiceFormView):
     model = Mentor
     form_class = NominateForm
-    template_name = "components/form_page.html"
+    required_roles = EDITING_ROLES
+    initial_params = ("programme", "person")
+    page_title = _("Nominate a mentor")
+    pretitle = _("Mentor pool")
+    cancel_url_name = "mentors:list"
+    submit_label = _("Nominate")
+    success_message = _("Nominated. The next step is the unit's recommendation.")
+    success_url_name = "mentors:detail"
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not request.user.scope.has_role(*EDITING_ROLES):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user}
-
-    def get_initial(self):
-        return {"programme": self.request.GET.get("programme"), "person": self.request.GET.get("person")}
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            page_title=_("Nominate a mentor"),
-            pretitle=_("Mentor pool"),
-            cancel_url=reverse("mentors:list"),
-            submit_label=_("Nominate"),
-            columns=2,
-            **kwargs,
-        )
-
-    def form_valid(self, form):
-        try:
-            mentor = services.nominate(actor=self.request.user, **form.service_data())
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Nominated. The next step is the unit's recommendation."))
-        return redirect("mentors:detail", pk=mentor.pk)
+    def perform(self, form):
+        return services.nominate(actor=self.request.user, **form.service_data())
 
 
 class SelfNominateView(ScopedMixin, FormView):
