@@ -12,11 +12,13 @@ from bangdai.accounts.api.views import MeView, UserViewSet
 from bangdai.accounts.urls import auth_urlpatterns
 from bangdai.apprentices.api.views import ApprenticeViewSet
 from bangdai.dashboard.views import HomeView
+from bangdai.jobs.api.views import JobViewSet
 from bangdai.mentors.api.views import MentorViewSet
 from bangdai.pairings.api.views import ConflictViewSet, PairingViewSet
 from bangdai.people.api.views import PersonViewSet
 from bangdai.programmes.api.views import ProgrammeViewSet
 from bangdai.regions.api.views import RegionViewSet
+from bangdai.rosters.api.views import RosterViewSet
 
 router = DefaultRouter()
 router.include_root_view = False
@@ -28,6 +30,8 @@ router.register("mentors", MentorViewSet, basename="mentor")
 router.register("apprentices", ApprenticeViewSet, basename="apprentice")
 router.register("pairings", PairingViewSet, basename="pairing")
 router.register("conflicts", ConflictViewSet, basename="conflict")
+router.register("rosters", RosterViewSet, basename="roster")
+router.register("jobs", JobViewSet, basename="job")
 
 api_urlpatterns = [
     path("auth/token/", obtain_auth_token, name="token"),

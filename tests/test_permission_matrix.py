@@ -827,7 +827,10 @@ def _request(case: Case, ctx: Ctx, client):
     if query:
         url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
     send = getattr(client, case.call.method.lower())
-    return send(url, data, format="json") if endpoint.api else send(url, data)
+    if not endpoint.api:
+        return send(url, data)
+    has_file = any(hasattr(value, "read") for value in data.values())
+    return send(url, data, format="multipart" if has_file else "json")
 
 
 @pytest.mark.django_db

@@ -659,6 +659,24 @@ def is_xlsx(ctx, label, response):
     assert body[:2] == b"PK"
 
 
+def api_roster_checked(ctx, label, response):
+    body = response.json()
+    roster = RosterUpload.objects.get(uploaded_by=ctx.actor, programme_id=ctx.pk(label), original_name=MARK)
+    assert body["roster"]["id"] == roster.pk and body["roster"]["status"] == "checked" and body["job"] is None
+    assert body["roster"]["report"]["counts"]["created"] == 1 and body["roster"]["report"]["error_rows"] == []
+    assert not Mentor.objects.filter(person__name=ROSTER_NAME).exists()  # a preview writes nothing
+
+
+def api_rosters_listed_exactly(ctx, target, response):
+    shown = {row["id"] for row in response.json()["results"]}
+    assert shown == {ctx.pk(r) for r in ROSTERS if read_roster(ctx, r) is OK}
+
+
+def api_jobs_listed_exactly(ctx, target, response):
+    shown = {row["id"] for row in response.json()["results"]}
+    assert shown == {ctx.pk(j) for j in JOBS if read_job(ctx, j) is OK}
+
+
 def jobs_listed_exactly(ctx, target, response):
     shown = {job.pk for job in response.context["object_list"]}
     assert shown == {ctx.pk(j) for j in JOBS if read_job(ctx, j) is OK}
@@ -1380,6 +1398,37 @@ POOL_COVERAGE: dict[str, Endpoint] = {
         kwargs=lambda ctx, t: {"kind": "mentors"},
         calls=(Call("GET", importers_only(signed_in), check=is_xlsx),),
     ),
+    "api:roster-list": Endpoint(
+        api=True,
+        targets=("prog_a", "prog_b"),
+        calls=(
+            Call("GET", importers_only(signed_in), targets=(None,), check=api_rosters_listed_exactly),
+            Call("POST", upload_roster, data=upload_form, check=api_roster_checked),
+        ),
+    ),
+    "api:roster-detail": Endpoint(
+        api=True, targets=tuple(ROSTERS), kwargs=pk_kw, calls=(Call("GET", read_roster, check=api_shows),)
+    ),
+    "api:roster-import-rows": Endpoint(
+        api=True,
+        targets=tuple(ROSTERS),
+        kwargs=pk_kw,
+        calls=(Call("POST", read_roster, check=roster_imported),),
+    ),
+    "api:roster-report": Endpoint(
+        api=True, targets=tuple(ROSTERS), kwargs=pk_kw, calls=(Call("GET", read_roster, check=is_xlsx),)
+    ),
+    "api:roster-template": Endpoint(
+        api=True,
+        calls=(
+            Call("GET", importers_only(signed_in), query=lambda ctx, t: {"kind": "mentors"}, check=is_xlsx),
+        ),
+    ),
+    "api:job-list": Endpoint(api=True, calls=(Call("GET", signed_in, check=api_jobs_listed_exactly),)),
+    "api:job-detail": Endpoint(
+        api=True, targets=tuple(JOBS), kwargs=pk_kw, calls=(Call("GET", read_job, check=api_shows),)
+    ),
+    "api:job-result": Endpoint(api=True, targets=tuple(JOBS), kwargs=pk_kw, calls=(Call("GET", read_job),)),
     "jobs:list": Endpoint(calls=(Call("GET", signed_in, check=jobs_listed_exactly),)),
     "jobs:detail": Endpoint(targets=tuple(JOBS), kwargs=pk_kw, calls=(Call("GET", read_job),)),
     "jobs:result": Endpoint(targets=tuple(JOBS), kwargs=pk_kw, calls=(Call("GET", read_job),)),

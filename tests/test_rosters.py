@@ -264,14 +264,14 @@ def test_existing_cadre_is_nominated_not_duplicated(world, programme):
     assert Mentor.objects.get(programme=programme).person == existing
 
 
-def test_one_bad_row_among_2000_writes_nothing(world, programme):
-    rows = [mentor_row(i) for i in range(1, 2001)]
-    rows[1233][4] = "1970.2.30"  # 出生日期 of the row Excel shows as 1236 (title, header, then data)
+def test_one_bad_row_among_10000_writes_nothing(world, programme):
+    rows = [mentor_row(i) for i in range(1, 10_001)]
+    rows[9233][4] = "1970.2.30"  # 出生日期 of the row Excel shows as 9236 (title, header, then data)
     before = counts()
     report = run(RosterKind.MENTORS, programme, world.county_admin_a, xlsx(MENTOR_HEADERS, rows))
     assert not report.written
     bad = report.error_rows
-    assert [r.number for r in bad] == [1236]
+    assert [r.number for r in bad] == [9236]
     assert list(bad[0].errors) == ["birth_date"]
     assert report.header_of("birth_date") == "出生日期"
     assert counts() == before
@@ -751,3 +751,86 @@ def test_cli_reports_rows_and_fails_on_errors(world, programme, tmp_path, capsys
     out = capsys.readouterr().out
     assert "row 4" in out and "帮带容量" in out
     assert Mentor.objects.count() == 2 and report.exists()
+
+
+# --- the REST API over the same services ---
+
+
+def api_upload(client, programme, data: bytes, name="roster.xlsx", **extra):
+    file = io.BytesIO(data)
+    file.name = name
+    body = {"programme": programme.pk, "kind": "mentors", "file": file, **extra}
+    return client.post("/api/rosters/", body, format="multipart")
+
+
+@pytest.fixture
+def api(world):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(world.county_admin_a)
+    return client
+
+
+def test_api_check_reports_rows_then_refuses_import(world, programme, api):
+    rows = [mentor_row(i) for i in range(1, 6)]
+    rows[2][4] = "1970.2.30"
+    before = counts()
+    response = api_upload(api, programme, xlsx(MENTOR_HEADERS, rows))
+    assert response.status_code == 422
+    roster = response.json()["roster"]
+    assert roster["status"] == "has_errors" and roster["row_count"] == 5
+    [bad] = roster["report"]["error_rows"]
+    assert bad["row"] == 5 and bad["errors"][0]["column"] == "出生日期" and bad["errors"][0]["messages"]
+    response = api.post(f"/api/rosters/{roster['id']}/import/", {}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["detail"] == "只有检查通过且无错误的名册才能导入。"
+    assert counts() == before
+    report = api.get(f"/api/rosters/{roster['id']}/report/")
+    sheet = load_workbook(io.BytesIO(report.content)).active
+    assert any("出生日期" in str(cell.value or "") for row in sheet.iter_rows() for cell in row)
+
+
+def test_api_check_then_import_once(world, programme, api):
+    response = api_upload(api, programme, mentor_file(3).getvalue())
+    assert response.status_code == 200, response.json()
+    roster = response.json()["roster"]
+    assert roster["status"] == "checked" and roster["report"]["counts"]["created"] == 3
+    assert Mentor.objects.count() == 0
+    response = api.post(f"/api/rosters/{roster['id']}/import/", {}, format="json")
+    assert response.status_code == 200 and response.json()["roster"]["status"] == "imported"
+    assert Mentor.objects.filter(programme=programme).count() == 3
+    again = api.post(f"/api/rosters/{roster['id']}/import/", {}, format="json")
+    assert again.status_code == 400 and Mentor.objects.count() == 3
+    listed = api.get("/api/rosters/", {"programme": programme.pk}).json()["results"]
+    assert [r["id"] for r in listed] == [roster["id"]]
+
+
+def test_api_refuses_a_file_that_is_not_xlsx(world, programme, api):
+    api.credentials(HTTP_ACCEPT_LANGUAGE="en")
+    response = api_upload(api, programme, b"name,id\n" * 50, name="roster.csv")
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["attr"] == "file" and "xlsx" in error["detail"]
+    assert not RosterUpload.objects.exists()
+
+
+def test_api_background_check_answers_with_the_job(
+    world, programme, api, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = IMMEDIATE
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_upload(api, programme, mentor_file(2).getvalue(), background="true")
+    assert response.status_code == 202
+    job_id = response.json()["job"]["id"]
+    job = api.get(f"/api/jobs/{job_id}/").json()
+    assert job["status"] == "succeeded" and job["finished"] and job["percent"] == 100
+    roster = api.get(f"/api/rosters/{response.json()['roster']['id']}/").json()
+    assert roster["status"] == "checked" and roster["report"]["counts"]["created"] == 2
+
+
+def test_api_template_and_unknown_kind(world, api):
+    response = api.get("/api/rosters/template/", {"kind": "apprentices"})
+    headers = [c.value for c in load_workbook(io.BytesIO(response.content)).active[2]]
+    assert response.status_code == 200 and "姓名" in headers
+    assert api.get("/api/rosters/template/", {"kind": "cats"}).status_code == 400
