@@ -114,3 +114,37 @@ def test_both_parties_confirm_at_once(threads_db):
 
 def _account_for(person, role, code):
     return user_with_role(f"u{person.pk}", role, code, person=person)
+
+
+def test_two_admins_accept_overlapping_matching_runs_at_once(threads_db):
+    from bangdai.matching import services as matching_services
+    from bangdai.matching.choices import RunStatus
+    from bangdai.matching.models import MatchRun
+
+    anji = user_with_role("anji6", Role.ORG_ADMIN, "330523")
+    shangshu = user_with_role("shangshu6", Role.TOWNSHIP, "330523205")
+    prog = pool.programme(anji)
+    mentor = pool.appointed_mentor(anji, prog, capacity=1)
+    pool.apprentice(anji, prog)
+    pool.apprentice(anji, prog, person=PersonFactory(region=region("330523205202")))
+    runs = [
+        matching_services.start(actor=actor, programme=prog, area=area, background=False)
+        for actor, area in ((anji, region("330523")), (shangshu, region("330523205")))
+    ]
+    assert all(r.status == RunStatus.PROPOSED and r.pairs.count() == 1 for r in runs)
+
+    results = _race(
+        [
+            lambda run=run, actor=actor: matching_services.accept(actor=actor, run=run, background=False)
+            for run, actor in zip(runs, (anji, shangshu), strict=True)
+        ]
+    )
+    accepted = [r for r in results if isinstance(r, MatchRun)]
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert len(accepted) == 1 and len(refused) == 1, results
+    mentor.refresh_from_db()
+    assert mentor.load == 1 and Pairing.objects.count() == 1
+    assert sorted(MatchRun.objects.values_list("status", flat=True)) == [
+        RunStatus.ACCEPTED,
+        RunStatus.PROPOSED,
+    ]

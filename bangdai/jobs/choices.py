@@ -8,6 +8,8 @@ class JobKind(models.TextChoices):
     ROSTER_CHECK = "roster_check", _("Roster check (名册预检)")
     ROSTER_IMPORT = "roster_import", _("Roster import (名册导入)")
     CERTIFICATES = "certificates", _("Certificates of a programme (批量聘书)")
+    MATCHING = "matching", _("Matching run (智能匹配)")
+    ALLIANCE_PLAN = "alliance_plan", _("Alliance plan (联盟规划)")
 
 
 class JobStatus(models.TextChoices):

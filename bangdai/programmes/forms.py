@@ -26,7 +26,19 @@ RULE_LABELS = {
     "review_within_days": _("Reviews within (days)"),
     "confirm_within_days": _("Confirmations within (days)"),
     "mentor_term_years": _("Mentor appointment term (years)"),
+    "open_classes_per_year": _("Open classes per year (provincial and municipal mentors)"),
+    "match_max_distance_km": _("Matching: longest distance between mentor and apprentice (km)"),
+    "match_weight_distance": _("Matching weight: distance"),
+    "match_weight_coverage": _("Matching weight: needs covered by expertise"),
+    "match_weight_tier_fit": _("Matching weight: tier fit"),
+    "match_weight_locality": _("Matching weight: same township or county"),
+    "match_weight_balance": _("Matching weight: workload balance"),
+    "match_weight_continuity": _("Matching weight: continuity after a transfer"),
 }
+# Rules kept as structured data and changed through the API; the form carries them over unchanged.
+STRUCTURED_RULES = ("capacity_by_tier", "match_tiers_by_category")
+# Rules added after programmes existed: left blank, the current (or default) value stays.
+OPTIONAL_RULES = ("open_classes_per_year",)
 
 
 def rule_labels() -> dict:
@@ -40,6 +52,7 @@ class RulesFieldsMixin:
     """Adds one number field per rule, pre-filled from ``policy`` (the defaults for a new programme)."""
 
     def add_rule_fields(self, policy: Policy) -> None:
+        self.base_policy = policy
         labels = rule_labels()
         for tier in MentorTier:
             name = f"capacity_{tier.value}"
@@ -47,22 +60,29 @@ class RulesFieldsMixin:
                 label=labels[name], min_value=1, max_value=100, initial=policy.capacity_for(tier)
             )
         for f in dataclass_fields(Policy):
-            if f.name == "capacity_by_tier":
+            if f.name in STRUCTURED_RULES:
                 continue
             self.fields[f.name] = forms.IntegerField(
-                label=labels[f.name], min_value=0, max_value=1000, initial=getattr(policy, f.name)
+                label=labels[f.name],
+                min_value=0,
+                max_value=1000,
+                initial=getattr(policy, f.name),
+                required=f.name not in OPTIONAL_RULES and not f.name.startswith("match_"),
             )
 
     def rule_field_names(self) -> list[str]:
         return [f"capacity_{t.value}" for t in MentorTier] + [
-            f.name for f in dataclass_fields(Policy) if f.name != "capacity_by_tier"
+            f.name for f in dataclass_fields(Policy) if f.name not in STRUCTURED_RULES
         ]
 
     def rules_data(self) -> dict:
         data = {
-            f.name: self.cleaned_data[f.name]
-            for f in dataclass_fields(Policy)
-            if f.name != "capacity_by_tier"
+            **self.base_policy.as_data(),
+            **{
+                f.name: self.cleaned_data[f.name]
+                for f in dataclass_fields(Policy)
+                if f.name not in STRUCTURED_RULES and self.cleaned_data.get(f.name) is not None
+            },
         }
         data["capacity_by_tier"] = {t.value: self.cleaned_data[f"capacity_{t.value}"] for t in MentorTier}
         return data

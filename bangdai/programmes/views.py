@@ -7,7 +7,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 
-from bangdai.accounts.choices import Role
+from bangdai.accounts.choices import EDITING_ROLES, Role
 from bangdai.core.forms import add_service_errors
 from bangdai.core.views import ScopedDetailView, ScopedListView, ScopedMixin
 
@@ -98,6 +98,7 @@ class ProgrammeDetailView(ScopedDetailView):
             policy=programme.policy,
             rules=programme.current_rules(),
             can_manage=services.can_manage(self.request.user, programme),
+            can_match=self.request.user.scope.has_role(*EDITING_ROLES),
             **kwargs,
         )
 

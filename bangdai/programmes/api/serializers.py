@@ -36,6 +36,19 @@ class PolicySerializer(serializers.Serializer):
     review_within_days = _count()
     confirm_within_days = _count()
     mentor_term_years = _count()
+    open_classes_per_year = _count()
+    match_max_distance_km = serializers.IntegerField(min_value=1, max_value=500, required=False)
+    match_weight_distance = _count()
+    match_weight_coverage = _count()
+    match_weight_tier_fit = _count()
+    match_weight_locality = _count()
+    match_weight_balance = _count()
+    match_weight_continuity = _count()
+    match_tiers_by_category = serializers.DictField(
+        child=serializers.ListField(child=serializers.ChoiceField(choices=MentorTier.choices), min_length=1),
+        required=False,
+        help_text=_("Matching rule: apprentice category → mentor tiers allowed for it (others: any tier)"),
+    )
 
     def validate_capacity_by_tier(self, value):
         unknown = set(value) - set(MentorTier.values)
