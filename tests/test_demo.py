@@ -12,14 +12,19 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from bangdai.accounts.choices import Role
 from bangdai.accounts.models import User
+from bangdai.alliances.choices import AllianceAction, AllianceStatus
+from bangdai.alliances.models import Alliance, AllianceMember, JointActivity
 from bangdai.apprentices.choices import ApprenticeCategory, ApprenticeStatus
 from bangdai.apprentices.models import Apprentice
 from bangdai.apprentices.services import check_age
+from bangdai.assignments.choices import AssignmentAction, AssignmentStatus
+from bangdai.assignments.models import Assignment
+from bangdai.core.choices import ContentArea, Method
 from bangdai.demo.generator import (
     ACCOUNTS,
     DEMO_PASSWORD,
@@ -29,20 +34,33 @@ from bangdai.demo.generator import (
     Generator,
     has_demo_data,
 )
+from bangdai.ledger.choices import ActivityAction, ActivityStatus, Verification
+from bangdai.ledger.models import Activity, ActivityEvent, Review
 from bangdai.mentors.choices import REVIEW_STATES, MentorAction, MentorStatus, MentorTier, MentorTitle
 from bangdai.mentors.models import Mentor, MentorEvent, PublicityObjection
 from bangdai.mentors.services import add_working_days
 from bangdai.pairings import services as pairing_services
-from bangdai.pairings.choices import OPEN_STATES, ConflictKind, PairingAction, PairingMode, PairingStatus
+from bangdai.pairings.choices import (
+    OPEN_STATES,
+    RUNNING_STATES,
+    ConflictKind,
+    PairingAction,
+    PairingMode,
+    PairingStatus,
+)
 from bangdai.pairings.models import ConflictDeclaration, Pairing, PairingEvent, PairingMentor
 from bangdai.pairings.services import _months_later, default_pledge_text
 from bangdai.people.models import Person, PersonChange
 from bangdai.people.protection import blind_index
 from bangdai.people.validation import check_id_against, clean_id_number, clean_phone
+from bangdai.plans.choices import Decision, PlanAction, PlanStatus
+from bangdai.plans.models import MentoringPlan, PlanEvent, PlanGoal
 from bangdai.programmes.models import Programme, ProgrammeRules
 from bangdai.programmes.policy import Policy
 from bangdai.regions.choices import Kind, Level
 from bangdai.regions.models import Region
+from bangdai.teaching.choices import ClassStatus, EnrolmentStatus
+from bangdai.teaching.models import Enrolment, OpenClass, TeachingSite
 
 from .conftest import TEST_VILLAGES
 
@@ -136,10 +154,53 @@ def digest() -> str:
         "mentor_person__id_number_index", "apprentice_person__id_number_index"
     ).values_list("mentor_person__id_number_index", "apprentice_person__id_number_index", "kind", "note"):
         lines.append(repr(row))
+    lines.extend(practice_lines())
     h = hashlib.sha256()
     for line in sorted(lines):
         h.update(line.encode())
     return h.hexdigest()
+
+
+def practice_lines() -> list[str]:
+    """The ledger, plans, assignments, classes and alliances, keyed by the apprentice's or village's identity."""
+    who = "pairing__apprentice__person__id_number_index"
+    queries = [
+        Activity.objects.values_list(
+            who,
+            "occurred_on",
+            "method",
+            "content_areas",
+            "place__code",
+            "duration_min",
+            "summary",
+            "status",
+            "verification",
+            "confirmed_at",
+            "created_at",
+            "lng",
+        ),
+        ActivityEvent.objects.values_list(
+            f"activity__{who}", "activity__occurred_on", "action", "at", "note"
+        ),
+        Review.objects.values_list(who, "created_at", "lessons"),
+        MentoringPlan.objects.values_list(who, "status", "revision", "approved_revision", "submitted_at"),
+        PlanGoal.objects.values_list(f"plan__{who}", "position", "content_area", "due_on", "achieved_on"),
+        PlanEvent.objects.values_list(f"plan__{who}", "action", "to_status", "at"),
+        Assignment.objects.values_list(who, "issued_at", "status", "due_on", "score", "submitted_at"),
+        TeachingSite.objects.values_list("village__code", "name", "level", "themes", "capacity_per_session"),
+        OpenClass.objects.values_list("village__code", "starts_at", "title", "enrolled_count", "status"),
+        Enrolment.objects.values_list(
+            "open_class__village__code",
+            "open_class__starts_at",
+            "person__id_number_index",
+            "status",
+            "attended_at",
+        ),
+        Alliance.objects.values_list("hub__code", "name", "status", "founded_on", "region__code"),
+        AllianceMember.objects.values_list("alliance__hub__code", "village__code", "current", "left_on"),
+        JointActivity.objects.values_list("alliance__hub__code", "occurred_on", "title"),
+    ]
+    return [repr(row) for query in queries for row in query]
 
 
 @dataclass
@@ -183,6 +244,7 @@ def test_two_runs_write_the_same_data(demo_db):
     first, second = demo_db.first_report, demo_db.second_report
     assert (first.villages, first.cadres, first.accounts) == (second.villages, second.cadres, second.accounts)
     assert first.pool == second.pool and first.pool["pairings"] > 0
+    assert first.practice == second.practice and first.practice["activities"] > 0
 
 
 def test_village_rows_are_stable(demo_db):
@@ -586,4 +648,415 @@ def test_demo_mentor_and_apprentice_have_their_pairings(demo_db):
     with transaction.atomic():
         done = pairing_services.confirm(actor=mentor_user, pairing=proposed)
         assert done.status == PairingStatus.CONFIRMED
+        transaction.set_rollback(True)
+
+
+# ---------------------------------------------------------------------- mentoring in practice (bangdai.demo.practice)
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _start_of_today():
+    return timezone.make_aware(dt.datetime.combine(_today(), dt.time(0)))
+
+
+def _chain(events, status_of=lambda e: (e.from_status, e.to_status), same_state_actions=()):
+    """Events in time order whose states follow on from each other (actions in ``same_state_actions`` keep it)."""
+    for before, after in itertools.pairwise(events):
+        assert after.at >= before.at
+        if after.action not in same_state_actions:
+            assert status_of(after)[0] == status_of(before)[1], (before.action, after.action)
+
+
+def test_practice_is_reported_per_step(demo_db):
+    report = demo_db.second_report
+    practice = report.practice
+    for key in (
+        "activities",
+        "reviews",
+        "plans",
+        "assignments",
+        "teaching_sites",
+        "open_classes",
+        "alliances",
+    ):
+        assert practice[key] > 0, key
+    assert practice["activities"] == Activity.objects.count()
+    assert practice["running_pairings"] == Pairing.objects.filter(status__in=RUNNING_STATES).count()
+    for step in ("practice", "  ledger", "  plans", "  assignments", "  teaching", "  alliances"):
+        assert step in report.seconds
+
+
+def test_activities_lie_within_their_pairings_and_the_past(demo_db):
+    rules = {(r.programme_id, r.version): r.policy for r in ProgrammeRules.objects.all()}
+    today, midnight = _today(), _start_of_today()
+    activities = Activity.objects.select_related("pairing__programme__region", "place")
+    assert activities.count() > 1500
+    for a in activities:
+        pairing = a.pairing
+        policy = rules[(pairing.programme_id, pairing.rules_version)]
+        assert pairing.status in RUNNING_STATES and a.region_id == pairing.region_id
+        assert pairing.start_date <= a.occurred_on < today
+        assert a.occurred_on <= local_day(a.created_at) and a.created_at < midnight
+        assert a.confirm_due == local_day(a.created_at) + dt.timedelta(days=policy.confirm_within_days)
+        assert 30 <= a.duration_min <= 240 and a.method in Method.values
+        assert a.content_areas and set(a.content_areas) <= set(ContentArea.values)
+        low, high = pairing.programme.region.subtree_range
+        assert low <= a.place.path < high and a.place.depth >= Level.TOWNSHIP
+        assert a.on_site == (a.place.depth == Level.VILLAGE)
+        assert (a.lng is None) == (a.lat is None) == (a.accuracy_m is None)
+        assert a.summary and a.updated_at >= a.created_at
+        if a.status == ActivityStatus.CONFIRMED:
+            assert a.created_at < a.confirmed_at < midnight and local_day(a.confirmed_at) <= a.confirm_due
+        else:
+            assert a.confirmed_at is None and a.confirmed_by_id is None
+        if a.verification != Verification.UNREVIEWED:
+            assert a.verified_at > a.created_at and a.verified_at < midnight
+        if a.verification == Verification.QUESTIONABLE:
+            assert a.verification_note
+
+
+def test_activity_histories_are_what_the_services_write(demo_db):
+    activities = Activity.objects.prefetch_related("events")
+    for a in activities:
+        events = list(a.events.all())
+        steps = [e for e in events if e.action != ActivityAction.REVIEW]
+        assert steps[0].action == ActivityAction.RECORD and steps[0].at == a.created_at
+        assert steps[0].actor_id == a.logged_by_id
+        assert all(x.at <= y.at for x, y in itertools.pairwise(steps))
+        actions = [e.action for e in steps]
+        assert actions.count(ActivityAction.CONFIRM) == (a.status == ActivityStatus.CONFIRMED)
+        assert actions.count(ActivityAction.WITHDRAW) == (a.status == ActivityStatus.WITHDRAWN)
+        if a.status == ActivityStatus.CONFIRMED:
+            (confirm,) = [e for e in steps if e.action == ActivityAction.CONFIRM]
+            assert confirm.at == a.confirmed_at and confirm.actor_id == a.confirmed_by_id
+        assert a.revision == 1 + actions.count(ActivityAction.CORRECT)
+        verdicts = [e for e in steps if e.action in (ActivityAction.VERIFY, ActivityAction.QUESTION)]
+        if verdicts:
+            last = verdicts[-1]
+            expected = (
+                Verification.VERIFIED if last.action == ActivityAction.VERIFY else Verification.QUESTIONABLE
+            )
+            assert (
+                a.verification == expected and a.verified_at == last.at and a.verification_note == last.note
+            )
+        else:
+            assert a.verification == Verification.UNREVIEWED
+        assert a.updated_at == steps[-1].at
+        for e in events:
+            if e.action == ActivityAction.REVIEW:
+                assert Review.objects.filter(pk=e.changes["review"], activities=a).exists()
+
+
+def test_every_standing_of_an_entry_is_present(demo_db):
+    today = _today()
+    statuses = Counter(Activity.objects.values_list("status", flat=True))
+    total = sum(statuses.values())
+    assert statuses[ActivityStatus.CONFIRMED] > 0.75 * total
+    assert 0 < statuses[ActivityStatus.WITHDRAWN] < 0.02 * total
+    overdue, awaiting = Activity.objects.overdue(today).count(), Activity.objects.awaiting(today).count()
+    assert 0.03 * total < overdue < 0.2 * total and awaiting > 0
+    verdicts = Counter(Activity.objects.values_list("verification", flat=True))
+    assert verdicts[Verification.VERIFIED] > 0 and verdicts[Verification.QUESTIONABLE] > 0
+    assert verdicts[Verification.UNREVIEWED] > 0.9 * total
+    assert ActivityEvent.objects.filter(action=ActivityAction.CORRECT).exists()
+    methods = Counter(Activity.objects.values_list("method", flat=True))
+    assert set(methods) == set(Method.values)
+    assert Activity.objects.filter(on_site=True).count() > 0.5 * total
+
+
+def test_silent_and_falling_behind_pairings(demo_db):
+    today = _today()
+    running = list(Pairing.objects.filter(status__in=RUNNING_STATES).values_list("pk", "start_date"))
+    last = dict(Activity.objects.counted().values_list("pairing_id").annotate(latest=Max("occurred_on")))
+    silent = [pk for pk, start in running if (today - last.get(pk, start)).days > 60]
+    assert 0.03 <= len(silent) / len(running) <= 0.12, len(silent) / len(running)
+    recent = [pk for pk, _start in running if pk in last and (today - last[pk]).days <= 30]
+    assert len(recent) / len(running) > 0.75
+    # Months with fewer than the rules' two activities: some pairings fall behind, most do not.
+    months = Counter(
+        (p, d.replace(day=1)) for p, d in Activity.objects.counted().values_list("pairing_id", "occurred_on")
+    )
+    full = [(pk, m) for pk, start in running for m in _full_months(start, today) if pk not in silent]
+    short = sum(1 for key in full if months[key] < 2)
+    assert 0.05 < short / len(full) < 0.4
+
+
+def _full_months(start: dt.date, today: dt.date):
+    month = (start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    while (month + dt.timedelta(days=32)).replace(day=1) <= today.replace(day=1):
+        yield month
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+
+
+def test_activity_is_seasonal(demo_db):
+    """Per running pairing-day, fewer activities in the farming rush (三夏, 双抢) than in spring and autumn."""
+    yesterday = _today() - dt.timedelta(days=1)
+    spans = list(Pairing.objects.filter(status__in=RUNNING_STATES).values_list("start_date", flat=True))
+    days = Counter()
+    for start in spans:
+        day = start
+        while day <= yesterday:
+            days[(day.year, day.month)] += 1
+            day += dt.timedelta(days=1)
+    count = Counter((d.year, d.month) for d in Activity.objects.values_list("occurred_on", flat=True))
+    rate = {key: count[key] / n for key, n in days.items() if n > 1000}
+    summer = [rate[k] for k in rate if k[1] in (6, 7)]
+    busy = [rate[k] for k in rate if k[1] in (4, 9, 11)]
+    assert summer and busy and max(summer) < min(busy), rate
+
+
+def test_reviews_look_back_on_their_own_activities(demo_db):
+    reviews = Review.objects.prefetch_related("activities")
+    assert reviews.count() > 50
+    for review in reviews:
+        linked = list(review.activities.all())
+        assert len(linked) >= 2
+        assert all(a.pairing_id == review.pairing_id for a in linked)
+        assert all(a.status != ActivityStatus.WITHDRAWN for a in linked)
+        assert review.created_at > max(a.created_at for a in linked) and review.created_at < _start_of_today()
+        assert review.lessons and review.next_steps
+        assert ActivityEvent.objects.filter(
+            action=ActivityAction.REVIEW, changes__review=review.pk
+        ).count() == len(linked)
+
+
+def test_plans_and_their_revisions(demo_db):
+    rules = {(r.programme_id, r.version): r.policy for r in ProgrammeRules.objects.all()}
+    today, midnight = _today(), _start_of_today()
+    plans = MentoringPlan.objects.select_related("pairing").prefetch_related("goals", "revisions", "events")
+    states = Counter()
+    overdue = 0
+    for plan in plans:
+        pairing = plan.pairing
+        states[plan.status] += 1
+        assert pairing.status in RUNNING_STATES and plan.created_at.date() >= pairing.start_date
+        revisions = list(plan.revisions.all())
+        assert [r.number for r in revisions] == list(range(1, plan.revision + 1))
+        goals = [
+            {
+                "content_area": g.content_area,
+                "description": g.description,
+                "measurable_target": g.measurable_target,
+                "due_on": g.due_on.isoformat(),
+            }
+            for g in plan.goals.all()
+        ]
+        assert goals and all(
+            pairing.start_date <= g.due_on <= pairing.planned_end_date for g in plan.goals.all()
+        )
+        if plan.status in (PlanStatus.SUBMITTED, PlanStatus.APPROVED, PlanStatus.RETURNED):
+            assert (
+                revisions[-1].goals == goals
+            )  # the goals as last submitted (a returned plan not yet edited)
+        if plan.status == PlanStatus.SUBMITTED:
+            assert not revisions[-1].decision
+        else:
+            assert all(r.decision for r in revisions)
+        if plan.approved_revision:
+            approved = revisions[plan.approved_revision - 1]
+            assert approved.decision == Decision.APPROVED and approved.decided_at == plan.approved_at
+        if revisions:
+            assert plan.first_submitted_at == revisions[0].submitted_at
+            assert plan.submitted_at == revisions[-1].submitted_at
+            assert plan.required_frequencies["activities_per_month"] == 2
+        events = list(plan.events.all())
+        assert events[0].action == PlanAction.CREATE and events[0].at == plan.created_at
+        _chain(events, same_state_actions=(PlanAction.ACHIEVE,))
+        assert events[-1].to_status == plan.status and events[-1].at < midnight
+        submits = [e for e in events if e.action in (PlanAction.SUBMIT, PlanAction.REVISE)]
+        assert [e.revision for e in submits] == [r.number for r in revisions]
+        for goal in plan.goals.all():
+            if goal.achieved_on:
+                assert plan.approved_revision and goal.achieved_on < today
+        due = pairing.start_date + dt.timedelta(
+            days=rules[(pairing.programme_id, pairing.rules_version)].plan_due_days
+        )
+        handed_in = plan.first_submitted_at and local_day(plan.first_submitted_at) <= due
+        overdue += due < today and not handed_in
+    assert set(states) == set(PlanStatus.values)
+    assert states[PlanStatus.APPROVED] > 0.6 * sum(states.values())
+    assert overdue > 0
+    running = Pairing.objects.filter(status__in=RUNNING_STATES)
+    assert (
+        running.filter(plan__isnull=True).exists()
+        and running.filter(plan__isnull=False).count() > 0.85 * running.count()
+    )
+
+
+def test_assignments_submissions_and_scores(demo_db):
+    today, midnight = _today(), _start_of_today()
+    assignments = Assignment.objects.select_related("pairing").prefetch_related("submissions", "events")
+    states = Counter()
+    overdue = review_overdue = 0
+    for a in assignments:
+        states[a.status] += 1
+        pairing = a.pairing
+        assert pairing.start_date <= local_day(a.issued_at) <= a.due_on <= pairing.planned_end_date
+        submissions = list(a.submissions.all())
+        assert a.submission_count == len(submissions)
+        assert [s.superseded_at is None for s in submissions] == [False] * (len(submissions) - 1) + [
+            True
+        ] * bool(submissions)
+        if submissions:
+            assert a.first_submitted_at == submissions[0].submitted_at > a.issued_at
+            assert a.submitted_at == submissions[-1].submitted_at < midnight
+        if a.status == AssignmentStatus.REVIEWED:
+            assert 0 <= a.score <= 100 and a.feedback and a.submitted_at < a.reviewed_at < midnight
+        else:
+            assert a.score is None and a.reviewed_at is None
+        assert (a.status == AssignmentStatus.WITHDRAWN) == bool(a.withdrawn_at and a.withdraw_reason)
+        events = list(a.events.all())
+        assert events[0].action == AssignmentAction.ISSUE and events[0].at == a.issued_at
+        _chain(events)
+        assert events[-1].to_status == a.status
+        overdue += a.status == AssignmentStatus.ISSUED and a.due_on < today
+        review_overdue += (
+            a.status == AssignmentStatus.SUBMITTED and (today - local_day(a.submitted_at)).days > 14
+        )
+    assert set(states) == set(AssignmentStatus.values)
+    assert states[AssignmentStatus.REVIEWED] > 0.5 * sum(states.values())
+    assert overdue > 0 and review_overdue > 0
+    assert Assignment.objects.filter(submission_count=2).exists()
+
+
+def test_teaching_sites_classes_and_attendance(demo_db):
+    now = timezone.now()
+    sites = TeachingSite.objects.prefetch_related("host_mentors")
+    assert 6 <= sites.count() <= 20
+    for site in sites:
+        hosts = list(site.host_mentors.all())
+        assert hosts and hosts[0].status == MentorStatus.ACTIVE
+        assert any(m.region_id == site.village_id for m in hosts)
+        assert site.themes and site.courses and site.capacity_per_session >= 1
+    classes = OpenClass.objects.select_related("site", "mentor").prefetch_related("enrolments__apprentice")
+    assert classes.filter(starts_at__gt=now).exists() and classes.filter(ends_at__lt=now).exists()
+    for open_class in classes:
+        assert open_class.site.village_id == open_class.village_id
+        assert open_class.site.host_mentors.filter(pk=open_class.mentor_id).exists()
+        assert open_class.created_at < open_class.starts_at < open_class.ends_at
+        assert open_class.ends_at - open_class.starts_at <= dt.timedelta(hours=12)
+        enrolments = list(open_class.enrolments.all())
+        enrolled = [e for e in enrolments if e.status == EnrolmentStatus.ENROLLED]
+        assert open_class.enrolled_count == len(enrolled) <= open_class.capacity
+        assert len({e.person_id for e in enrolled}) == len(enrolled)
+        for e in enrolments:
+            assert e.person_id == e.apprentice.person_id != open_class.mentor.person_id
+            assert open_class.created_at < e.enrolled_at < open_class.starts_at
+            if e.attended_at:
+                assert e.status == EnrolmentStatus.ENROLLED and open_class.status == ClassStatus.SCHEDULED
+                opens = open_class.starts_at - dt.timedelta(minutes=30)
+                assert opens <= e.attended_at <= open_class.ends_at < now and e.check_in_method
+            if open_class.starts_at > now:
+                assert e.attended_at is None
+    attended = Enrolment.objects.filter(attended_at__isnull=False).count()
+    past = Enrolment.objects.filter(open_class__ends_at__lt=now, status=EnrolmentStatus.ENROLLED).count()
+    assert 0.75 * past < attended < past
+
+
+def test_alliances_around_mentors_villages(demo_db):
+    today = _today()
+    alliances = Alliance.objects.select_related("lead_mentor", "region", "hub").prefetch_related(
+        "members__village", "activities__villages", "events"
+    )
+    assert alliances.count() >= 6
+    states = Counter(a.status for a in alliances)
+    assert states[AllianceStatus.ACTIVE] > states[AllianceStatus.FORMING] > 0
+    current = Counter(AllianceMember.objects.filter(current=True).values_list("village_id", flat=True))
+    assert current and max(current.values()) == 1
+    live_leads = Counter(a.lead_mentor.person_id for a in alliances if a.is_live)
+    assert max(live_leads.values()) == 1
+    for alliance in alliances:
+        assert (
+            alliance.lead_mentor.region_id == alliance.hub_id
+            and alliance.lead_mentor.status == MentorStatus.ACTIVE
+        )
+        members = list(alliance.members.all())
+        low, high = alliance.region.subtree_range
+        assert all(low <= m.village.path < high for m in members)
+        assert [m.village_id for m in members if m.is_hub] == [alliance.hub_id]
+        counties = {m.village.path[:15] for m in members}
+        assert alliance.spans_counties == (len(counties) > 1)
+        assert (alliance.status == AllianceStatus.DISSOLVED) == bool(alliance.dissolved_on)
+        if alliance.is_live:
+            assert any(m.current for m in members)
+        else:
+            assert not any(m.current for m in members)
+        for m in members:
+            assert (m.left_on is None) == m.current
+        events = list(alliance.events.all())
+        assert events[0].action == AllianceAction.FORM
+        states_seen = [e for e in events if e.to_status]
+        _chain(states_seen)
+        assert states_seen[-1].to_status == alliance.status
+        end = alliance.dissolved_on or today
+        for activity in alliance.activities.all():
+            assert alliance.founded_on <= activity.occurred_on < end
+            villages = {v.pk for v in activity.villages.all()}
+            assert villages and villages <= {m.village_id for m in members}
+    assert Alliance.objects.filter(spans_counties=True, region__code="330500").exists()
+    assert JointActivity.objects.count() > 10
+
+
+def test_demo_accounts_have_a_year_of_practice(demo_db):
+    """The mentor and the apprentice have something to do today, through the real services."""
+    from bangdai.assignments import services as assignment_services
+    from bangdai.ledger import services as ledger_services
+    from bangdai.teaching import services as teaching_services
+
+    today = _today()
+    mentor_user = User.objects.get(username="mentor")
+    apprentice_user = User.objects.get(username="apprentice")
+    own = Pairing.objects.get(apprentice__person=apprentice_user.person, status__in=RUNNING_STATES)
+    for pairing in Pairing.objects.filter(
+        Q(members__mentor__person=mentor_user.person) | Q(apprentice__person=apprentice_user.person),
+        status__in=RUNNING_STATES,
+    ):
+        assert pairing.activities.count() >= 10 and hasattr(pairing, "plan") and pairing.assignments.exists()
+    ledger = own.activities.all()
+    months = {a.occurred_on.replace(day=1) for a in ledger}
+    assert len(months) >= min(6, len(list(_full_months(own.start_date, today))))
+    waiting_for_apprentice = ledger.filter(
+        status=ActivityStatus.RECORDED, logged_by=mentor_user, confirm_due__gte=today
+    )
+    waiting_for_mentor = ledger.filter(
+        status=ActivityStatus.RECORDED, logged_by=apprentice_user, confirm_due__gte=today
+    )
+    assert waiting_for_apprentice.count() >= 2 and waiting_for_mentor.exists()
+    assert ledger.overdue(today).exists()
+    assert ledger.filter(verification=Verification.QUESTIONABLE).exists()
+    assert ledger.filter(verification=Verification.VERIFIED, verified_by__username="shangshu").exists()
+    assert ledger.exclude(lng=None).count() > ledger.count() / 2
+    assert own.reviews.filter(written_by=mentor_user).exists()
+    plan = own.plan
+    assert plan.status == PlanStatus.APPROVED and plan.revision == 2 and plan.approved_revision == 2
+    assert [r.decision for r in plan.revisions.all()] == [Decision.RETURNED, Decision.APPROVED]
+    assert plan.revisions.first().decided_by.username == "shangshu"
+    to_submit = own.assignments.get(status=AssignmentStatus.ISSUED, due_on__gte=today)
+    to_review = own.assignments.get(status=AssignmentStatus.SUBMITTED)
+    assert own.assignments.filter(status=AssignmentStatus.REVIEWED).exists()
+    today_class = OpenClass.objects.get(
+        mentor__person=mentor_user.person, starts_at__date=today, enrolments__person=apprentice_user.person
+    )
+    assert OpenClass.objects.filter(
+        starts_at__gt=today_class.ends_at, enrolments__person=apprentice_user.person
+    ).exists()
+    assert Enrolment.objects.filter(person=apprentice_user.person, attended_at__isnull=False).exists()
+    assert Alliance.objects.get(lead_mentor__person=mentor_user.person).status == AllianceStatus.ACTIVE
+    with transaction.atomic():
+        entry = waiting_for_apprentice.first()
+        done = ledger_services.confirm_activity(actor=apprentice_user, activity=entry)
+        assert done.status == ActivityStatus.CONFIRMED
+        assignment_services.submit(actor=apprentice_user, assignment=to_submit, text="已完成调研，报告如下。")
+        assignment_services.review(actor=mentor_user, assignment=to_review, feedback="很好。", score=90)
+        token = teaching_services.checkin_token(today_class)
+        seat = teaching_services.check_in(
+            actor=apprentice_user,
+            open_class=today_class,
+            token=token,
+            now=today_class.starts_at + dt.timedelta(hours=2),
+        )
+        assert seat.check_in_method == "scan"
         transaction.set_rollback(True)

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 from stdnum.cn import ric
 
 from bangdai.accounts.choices import Role
@@ -33,6 +34,7 @@ from bangdai.regions.models import Region
 
 from .names import FEMALE_CHARS, MALE_CHARS, NEUTRAL_CHARS, SURNAMES
 from .pool import build_pool
+from .practice import build_practice
 
 DEMO_PASSWORD = "bangdai-demo-2026"  # noqa: S105  printed in the README; demo databases only
 SEED = 2004  # the year 上墅乡 began 导师帮带
@@ -67,6 +69,9 @@ class DemoReport:
     cadres: int = 0
     accounts: list[str] = field(default_factory=list)
     pool: dict[str, int] = field(default_factory=dict)  # programmes, mentors, apprentices, pairings by state
+    practice: dict[str, int] = field(
+        default_factory=dict
+    )  # activities, plans, assignments, classes, alliances
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -156,8 +161,24 @@ class Generator:
         region_services.load_abolished()
         rows = self.village_rows()
         report = region_services.import_villages(rows, source="demo")
+        self.place_townships(rows)
         self.report.villages = report.created + report.updated
         self.report.seconds["regions"] = time.perf_counter() - start
+
+    @staticmethod
+    def place_townships(rows: list[dict[str, str]]) -> None:
+        """The official list has no township coordinates: a demo township sits at the centre of its villages, so
+        its cadres are placed (on the matching map, and for the distance rule) near them, not at the county's
+        centroid."""
+        points: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        for row in rows:
+            points[row["parent_code"]].append((float(row["lng"]), float(row["lat"])))
+        townships = list(Region.objects.current().filter(code__in=points, lng__isnull=True))
+        for township in townships:
+            spots = points[township.code]
+            township.lng = round(sum(p[0] for p in spots) / len(spots), 6)
+            township.lat = round(sum(p[1] for p in spots) / len(spots), 6)
+        Region.objects.bulk_update(townships, ["lng", "lat"], batch_size=2000)
 
     # ------------------------------------------------------------------ people
     def _id_number(self, rng: random.Random, county_code: str, birth: dt.date, gender: str) -> str:
@@ -375,12 +396,20 @@ class Generator:
         self.report.pool = build_pool(SCALES[self.scale], seed=SEED, today=TODAY)
         self.report.seconds["pool"] = time.perf_counter() - start
 
+    def load_practice(self, today: dt.date | None = None) -> None:
+        """A year of mentoring in practice up to ``today`` (bangdai.demo.practice), after the pool."""
+        start = time.perf_counter()
+        self.report.practice, steps = build_practice(seed=SEED, today=today or timezone.localdate())
+        self.report.seconds["practice"] = time.perf_counter() - start
+        self.report.seconds.update({f"  {k}": v for k, v in steps.items()})
+
     @transaction.atomic
-    def run(self) -> DemoReport:
+    def run(self, today: dt.date | None = None) -> DemoReport:
         self.load_regions()
         self.load_people()
         self.load_accounts()
         self.load_pool()
+        self.load_practice(today)
         bump(REGION_COUNTS)
         return self.report
 

@@ -10,7 +10,8 @@ from bangdai.demo.generator import ACCOUNTS, DEMO_PASSWORD, SCALES, Generator, h
 class Command(BaseCommand):
     help = (
         "Load the demo dataset: villages under the real townships, cadres, one account per role, and "
-        "programmes with their mentor pool, apprentices and pairings."
+        "programmes with their mentor pool, apprentices and pairings, and a year of mentoring in practice "
+        "(ledger, plans, assignments, 复盘 reviews, teaching sites and open classes, alliances)."
     )
 
     def add_arguments(self, parser):
@@ -43,5 +44,11 @@ class Command(BaseCommand):
                 f"({pool.get('mentors.active', 0)} appointed), apprentices {pool['apprentices']}, "
                 f"pairings {pool['pairings']} ({states})."
             )
+        practice = report.practice
+        if practice:
+            self.stdout.write(
+                "Practice: " + ", ".join(f"{k} {v}" for k, v in practice.items() if "." not in k)
+            )
+            self.stdout.write("  by state: " + ", ".join(f"{k} {v}" for k, v in practice.items() if "." in k))
         self.stdout.write("Seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in report.seconds.items()))
         self.stdout.write(f"Accounts (password {DEMO_PASSWORD}): " + ", ".join(a[0] for a in ACCOUNTS))
