@@ -1,5 +1,5 @@
 # Bangdai: two commands on a fresh machine.
-#   make demo   set everything up and serve the app with demo data on SQLite (http://127.0.0.1:8000) and a task worker
+#   make demo   set everything up and serve the app with demo data on SQLite (http://127.0.0.1:8000), a task worker and the reminder scheduler
 #   make test   set everything up and run the whole suite
 SHELL := /bin/bash
 PY312 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12 2>/dev/null))
@@ -9,6 +9,8 @@ DEMO_SCALE ?= province
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Two workers on two cores; browser and production tests stay together on one worker each (their own servers).
+PARALLEL ?= -n auto --dist loadgroup
 
 .PHONY: demo demo-reset serve test test-fast lint bench bench-% browsers help clean lock
 
@@ -38,7 +40,8 @@ demo: $(BIN)/.installed
 	$(BIN)/bangdai migrate --noinput -v0
 	$(BIN)/bangdai demo --scale $(DEMO_SCALE) --if-empty
 	@# A task worker beside the web server runs background jobs (large imports, certificate batches).
-	$(BIN)/bangdai db_worker --no-reload -v0 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/bangdai db_worker --no-reload -v0 & worker=$$!; $(BIN)/bangdai scheduler -v0 & scheduler=$$!; \
+		trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/bangdai runserver $(HOST):$(PORT)
 
 demo-reset:
@@ -46,10 +49,10 @@ demo-reset:
 
 test: $(BIN)/.dev-installed browsers
 	$(BIN)/bangdai makemigrations --check --dry-run -v0
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PARALLEL) $(PYTEST_ARGS)
 
 test-fast: $(BIN)/.dev-installed
-	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not browser" $(PARALLEL) $(PYTEST_ARGS)
 
 lint: $(BIN)/.dev-installed
 	$(BIN)/ruff check .

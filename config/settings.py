@@ -99,6 +99,15 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "bangdai.jobs",
     "bangdai.rosters",
+    "bangdai.matching",
+    "bangdai.plans",
+    "bangdai.ledger",
+    "bangdai.assignments",
+    "bangdai.teaching",
+    "bangdai.alliances",
+    "bangdai.compliance",
+    "bangdai.notifications",
+    "bangdai.growth",
 ]
 
 MIDDLEWARE = [
@@ -290,6 +299,11 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
         # Domain choice sets shared by several fields or colliding on a field name (status, action, ...).
+        "ActivityStatusEnum": "bangdai.ledger.choices.ActivityStatus.choices",
+        "TeachingSiteStatusEnum": "bangdai.teaching.choices.SiteStatus.choices",
+        "OpenClassStatusEnum": "bangdai.teaching.choices.ClassStatus.choices",
+        "EnrolmentStatusEnum": "bangdai.teaching.choices.EnrolmentStatus.choices",
+        "ClassAssignmentStatusEnum": "bangdai.teaching.choices.AssignmentStatus.choices",
         "ContentAreaEnum": "bangdai.core.choices.ContentArea.choices",
         "ProgrammeStatusEnum": "bangdai.programmes.choices.ProgrammeStatus.choices",
         "MentorStatusEnum": "bangdai.mentors.choices.MentorStatus.choices",
@@ -305,7 +319,30 @@ SPECTACULAR_SETTINGS = {
 DJANGO_TABLES2_TEMPLATE = "components/table.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table table-vcenter card-table table-striped"}
 
-MAILERS = {"default": {"BACKEND": env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}}
+# E-mail (reminders and escalations): SMTP in production from BANGDAI_EMAIL_*, the console elsewhere.
+EMAIL_BACKEND_PATH = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+_SMTP_OPTIONS = {
+    "host": env_str("EMAIL_HOST", "localhost"),
+    "port": env_int("EMAIL_PORT", 587),
+    "username": env_str("EMAIL_USER", ""),
+    "password": env_str("EMAIL_PASSWORD", ""),
+    "use_tls": env_bool("EMAIL_USE_TLS", True),
+    "use_ssl": env_bool("EMAIL_USE_SSL", False),
+    "timeout": env_int("EMAIL_TIMEOUT", 20),
+}
+MAILERS = {
+    "default": {
+        "BACKEND": EMAIL_BACKEND_PATH,
+        "OPTIONS": _SMTP_OPTIONS if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend") else {},
+    }
+}
+DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", "帮带 Bangdai <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LOGGING = {
     "version": 1,
@@ -318,4 +355,13 @@ LOGGING = {
 BANGDAI = {
     "PROVINCE_CODE": "330000",
     "DATA_DIR": BASE_DIR / "data",
+    "SITE_URL": env_str("SITE_URL", "http://127.0.0.1:8000"),  # links in e-mails
+    "REMINDERS": {
+        "HOUR": env_int("REMINDER_HOUR", 7),
+        "LEAD_DAYS": env_int("REMINDER_LEAD_DAYS", 3),
+        "ESCALATE_AFTER_DAYS": env_int("REMINDER_ESCALATE_AFTER_DAYS", 3),
+        "CATCH_UP_DAYS": env_int("REMINDER_CATCH_UP_DAYS", 14),
+        "MONTH_END_DAYS": env_int("REMINDER_MONTH_END_DAYS", 5),
+        "DIGEST_WEEKDAY": env_int("REMINDER_DIGEST_WEEKDAY", 0),
+    },
 }

@@ -1,5 +1,7 @@
 """URL map: pages, the REST API under /api/, and its schema and docs (behind login)."""
 
+from importlib import import_module
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -13,6 +15,7 @@ from bangdai.accounts.urls import auth_urlpatterns
 from bangdai.apprentices.api.views import ApprenticeViewSet
 from bangdai.dashboard.views import HomeView
 from bangdai.jobs.api.views import JobViewSet
+from bangdai.matching.api.views import MatchRunViewSet
 from bangdai.mentors.api.views import MentorViewSet
 from bangdai.pairings.api.views import ConflictViewSet, PairingViewSet
 from bangdai.people.api.views import PersonViewSet
@@ -32,6 +35,21 @@ router.register("pairings", PairingViewSet, basename="pairing")
 router.register("conflicts", ConflictViewSet, basename="conflict")
 router.register("rosters", RosterViewSet, basename="roster")
 router.register("jobs", JobViewSet, basename="job")
+router.register("match-runs", MatchRunViewSet, basename="match-run")
+
+# Apps of mentoring in practice register their own routes.
+PRACTICE_APPS = (
+    "plans",
+    "ledger",
+    "assignments",
+    "teaching",
+    "alliances",
+    "compliance",
+    "notifications",
+    "growth",
+)
+for _app in PRACTICE_APPS:
+    import_module(f"bangdai.{_app}.api.routes").register(router)
 
 api_urlpatterns = [
     path("auth/token/", obtain_auth_token, name="token"),
@@ -55,6 +73,15 @@ urlpatterns = [
     path("documents/", include("bangdai.documents.urls")),
     path("rosters/", include("bangdai.rosters.urls")),
     path("jobs/", include("bangdai.jobs.urls")),
+    path("matching/", include("bangdai.matching.urls")),
+    path("plans/", include("bangdai.plans.urls")),
+    path("ledger/", include("bangdai.ledger.urls")),
+    path("assignments/", include("bangdai.assignments.urls")),
+    path("teaching/", include("bangdai.teaching.urls")),
+    path("alliances/", include("bangdai.alliances.urls")),
+    path("compliance/", include("bangdai.compliance.urls")),
+    path("notifications/", include("bangdai.notifications.urls")),
+    path("growth/", include("bangdai.growth.urls")),
     path("api/", include((api_urlpatterns, "api"))),
     path("admin/", admin.site.urls),
 ]

@@ -177,3 +177,15 @@ def new_context(chromium, app, browser_errors):
     for context in contexts:
         context.close()
     assert not browser_errors.errors, "browser errors:\n" + "\n".join(browser_errors.errors)
+
+
+# ---------------------------------------------------------------------------------------------- parallel runs
+# With pytest-xdist (`make test` runs two workers), the browser tests share one demo server and the production
+# tests one Redis database: each kind stays on a single worker (`--dist loadgroup`).
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for kind in ("browser", "production"):
+            if item.get_closest_marker(kind):
+                item.add_marker(pytest.mark.xdist_group(kind))

@@ -912,11 +912,21 @@ def _served_methods(callback) -> set[str]:
 
 
 def all_coverage() -> dict[str, Endpoint]:
-    """This module's COVERAGE and the pool's (programmes, mentors, apprentices, pairings, documents, rosters)."""
-    from .test_permission_matrix_pool import POOL_COVERAGE
+    """This module's COVERAGE and that of every other matrix module (``test_permission_matrix_*.py``).
 
-    assert not set(COVERAGE) & set(POOL_COVERAGE), "a URL is declared in both matrices"
-    return {**COVERAGE, **POOL_COVERAGE}
+    The pool's module declares ``POOL_COVERAGE``; later ones declare ``MATRIX_COVERAGE``.
+    """
+    from importlib import import_module
+    from pathlib import Path
+
+    merged = dict(COVERAGE)
+    for path in sorted(Path(__file__).parent.glob("test_permission_matrix_*.py")):
+        module = import_module(f"{__package__}.{path.stem}")
+        coverage = getattr(module, "POOL_COVERAGE", None) or getattr(module, "MATRIX_COVERAGE", {})
+        twice = set(merged) & set(coverage)
+        assert not twice, f"URLs declared in two matrices: {sorted(twice)}"
+        merged.update(coverage)
+    return merged
 
 
 def test_every_url_is_covered():

@@ -37,6 +37,9 @@ from bangdai.accounts.models import RoleAssignment, User
 from bangdai.apprentices.models import Apprentice
 from bangdai.jobs import services as job_services
 from bangdai.jobs.models import Job
+from bangdai.matching import services as matching_services
+from bangdai.matching.choices import Criterion, RunStatus
+from bangdai.matching.models import MatchPair, MatchRun, MatchUnpaired
 from bangdai.mentors.choices import MentorStatus
 from bangdai.mentors.models import Mentor, MentorEvent, PublicityObjection
 from bangdai.pairings import services as pairing_services
@@ -150,6 +153,16 @@ REPAIR_MENTOR = "m_ss2"  # an appointed mentor of 上墅乡 with free places, fo
 ROSTERS = {"r_ta": ("prog_a", "township_a"), "r_b": ("prog_b", "county_admin_b")}
 JOBS = {"j_ta": ("330523", "township_a"), "j_b": ("330521", "county_admin_b")}
 ROSTER_VILLAGE = {"prog_a": "330523205201", "prog_b": "330521002201"}  # where a roster's row works
+
+# Matching runs, solved at once: label → (programme, area, creator). Runs are the jurisdiction's business (the
+# area's governing roles see them; mentors and apprentices do not); their editors adjust, accept and discard.
+RUNS = {
+    "run_a": ("prog_a", "330523", "county_admin_a"),  # 安吉县: e_ss and e_xf paired
+    "run_ta": ("prog_a", "330523205", "township_a"),  # 上墅乡 alone: e_ss
+    "run_b": ("prog_b", "330521", "county_admin_b"),  # 德清县: e_b
+}
+RUN_PAIRS = {"run_a": 2, "run_ta": 1, "run_b": 1}  # pairs each run proposes (a swap needs two)
+COMPARE_WITH = {"run_a": "run_ta", "run_ta": "run_a", "run_b": None}  # another run of the same programme
 
 
 def programme_of_cadre(label: str) -> str:
@@ -440,6 +453,45 @@ def read_job(ctx, label) -> Outcome:
     return OK if creator == ctx.persona or administers(ctx, code) else HIDDEN
 
 
+def sees_run(ctx, label) -> bool:
+    return governs(ctx, RUNS[label][1])
+
+
+def read_run(ctx, label) -> Outcome:
+    return OK if sees_run(ctx, label) else HIDDEN
+
+
+def change_run(ctx, label) -> Outcome:
+    if not sees_run(ctx, label):
+        return HIDDEN
+    return OK if edits(ctx, RUNS[label][1]) else DENIED
+
+
+def swap_run(ctx, label) -> Outcome:
+    outcome = change_run(ctx, label)
+    return INVALID if outcome is OK and RUN_PAIRS[label] < 2 else outcome
+
+
+def compare_runs(ctx, label) -> Outcome:
+    """Both runs must be in scope: the one in the URL and the one named in the query."""
+    other = COMPARE_WITH[label]
+    return OK if sees_run(ctx, label) and (other is None or sees_run(ctx, other)) else HIDDEN
+
+
+def match_area(ctx, label) -> str:
+    """The area a persona starts a run of a programme for: the programme's region, or the part it edits."""
+    code = PROGRAMMES[label][0]
+    if ctx.reach is None or not ctx.reach.edits or edits(ctx, code):
+        return code
+    return ctx.reach.edits[0]
+
+
+def start_match(ctx, label) -> Outcome:
+    if not ctx.reach.edits:
+        return DENIED
+    return OK if sees_programme(ctx, label) else HIDDEN
+
+
 def list_filter(ctx, code) -> Outcome:
     return read_region(ctx, None if code == "all" else code)
 
@@ -529,6 +581,11 @@ def shows_cadre_masked(kind: str):
 
 def api_shows(ctx, label, response):
     assert response.json()["id"] == ctx.pk(label)
+
+
+def is_image(ctx, label, response):
+    assert response["Content-Type"] == "image/jpeg"
+    assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
 
 
 def is_pdf(ctx, label, response):
@@ -680,6 +737,105 @@ def api_jobs_listed_exactly(ctx, target, response):
 def jobs_listed_exactly(ctx, target, response):
     shown = {job.pk for job in response.context["object_list"]}
     assert shown == {ctx.pk(j) for j in JOBS if read_job(ctx, j) is OK}
+
+
+def runs_listed_exactly(ctx, code, response):
+    region_code = filter_region(ctx, code, home=True)
+    expected = {
+        r for r in RUNS if sees_run(ctx, r) and (region_code is None or within(RUNS[r][1], [region_code]))
+    }
+    assert {run.pk for run in response.context["table"].data.data} == {ctx.pk(r) for r in expected}
+
+
+def runs_exported_exactly(ctx, code, response):
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    region_code = filter_region(ctx, code, home=True)
+    shown = {r for r in RUNS if f"{RUNS[r][1]}," in body}
+    assert shown == {
+        r for r in RUNS if sees_run(ctx, r) and (region_code is None or within(RUNS[r][1], [region_code]))
+    }
+
+
+def shows_run(ctx, label, response):
+    body = response.content.decode()
+    run = ctx.obj(label)
+    assert f"#{run.number}" in body and 'class="run-map"' in body
+    assert all(name in body for name in run.pairs.values_list("apprentice__person__name", flat=True))
+
+
+def match_started(ctx, label, response):
+    run = MatchRun.objects.select_related("region", "job").get(
+        created_by=ctx.actor, params__weights__distance=7
+    )
+    assert run.programme_id == ctx.pk(label) and run.region.code == match_area(ctx, label)
+    assert run.status == RunStatus.QUEUED and run.job.created_by == ctx.actor
+    assert response["Location"] == reverse("matching:detail", args=[run.pk])
+
+
+def first_pairs(ctx, label, n=2) -> list[MatchPair]:
+    return list(MatchPair.objects.filter(run_id=ctx.pk(label)).order_by("pk")[:n])
+
+
+def child_run(ctx, label, response) -> MatchRun:
+    child = MatchRun.objects.get(parent_id=ctx.pk(label), created_by=ctx.actor)
+    assert child.status == RunStatus.QUEUED and response["Location"] == reverse(
+        "matching:detail", args=[child.pk]
+    )
+    return child
+
+
+def pinned_in_child(ctx, label, response):
+    [pair] = first_pairs(ctx, label, 1)
+    assert child_run(ctx, label, response).params["pinned"] == [[pair.apprentice_id, pair.mentor_id]]
+
+
+def swapped_in_child(ctx, label, response):
+    first, second = first_pairs(ctx, label)
+    expected = sorted([[first.apprentice_id, second.mentor_id], [second.apprentice_id, first.mentor_id]])
+    assert child_run(ctx, label, response).params["pinned"] == expected
+
+
+def run_accepted(ctx, label, response):
+    run = MatchRun.objects.get(pk=ctx.pk(label))
+    assert run.status == RunStatus.ACCEPTED and run.decided_by == ctx.actor
+    for pair in run.pairs.all():
+        pairing = Pairing.objects.get(apprentice_id=pair.apprentice_id, status=PairingStatus.PROPOSED)
+        assert pairing.proposed_by == ctx.actor and pairing.members.get().mentor_id == pair.mentor_id
+
+
+def run_discarded(ctx, label, response):
+    run = MatchRun.objects.get(pk=ctx.pk(label))
+    assert run.status == RunStatus.DISCARDED and run.decided_by == ctx.actor
+    assert not Pairing.objects.filter(apprentice_id__in=run.pairs.values("apprentice_id"), status="proposed")
+
+
+def api_runs_listed_exactly(ctx, target, response):
+    shown = {row["id"] for row in response.json()["results"]}
+    assert shown == {ctx.pk(r) for r in RUNS if sees_run(ctx, r)}
+
+
+def api_match_started(ctx, label, response):
+    run = MatchRun.objects.select_related("region", "job").get(
+        created_by=ctx.actor, params__weights__distance=7
+    )
+    assert response.json()["id"] == run.pk and run.programme_id == ctx.pk(label)
+    assert run.region.code == match_area(ctx, label) and run.status == RunStatus.QUEUED and run.job
+
+
+def api_pairs_listed(ctx, label, response):
+    rows = response.json()["results"]
+    assert {r["apprentice"] for r in rows} == set(
+        MatchPair.objects.filter(run_id=ctx.pk(label)).values_list("apprentice_id", flat=True)
+    )
+    assert all(r["breakdown"] and r["mentor_name"] for r in rows)
+
+
+def api_child_pinned(ctx, label, response):
+    [pair] = first_pairs(ctx, label, 1)
+    child = MatchRun.objects.get(parent_id=ctx.pk(label), created_by=ctx.actor)
+    assert response.json()["id"] == child.pk and child.params["pinned"] == [
+        [pair.apprentice_id, pair.mentor_id]
+    ]
 
 
 # Preparations (before the snapshot): put a record in the state the call needs.
@@ -1432,6 +1588,137 @@ POOL_COVERAGE: dict[str, Endpoint] = {
     "jobs:list": Endpoint(calls=(Call("GET", signed_in, check=jobs_listed_exactly),)),
     "jobs:detail": Endpoint(targets=tuple(JOBS), kwargs=pk_kw, calls=(Call("GET", read_job),)),
     "jobs:result": Endpoint(targets=tuple(JOBS), kwargs=pk_kw, calls=(Call("GET", read_job),)),
+    # Matching runs: pages
+    "matching:index": Endpoint(
+        targets=LIST_FILTERS,
+        calls=(
+            Call("GET", list_filter, query=region_query(), check=runs_listed_exactly),
+            Call(
+                "GET",
+                list_filter,
+                label="GET-export",
+                query=export_query,
+                check=runs_exported_exactly,
+                targets=("all",),
+            ),
+        ),
+    ),
+    "matching:start": Endpoint(
+        targets=PROGS,
+        calls=(
+            Call("GET", editors_only, targets=(None,)),
+            Call("GET", start_match, label="GET-form", query=lambda ctx, p: {"programme": ctx.pk(p)}),
+            Call(
+                "POST",
+                start_match,
+                ok=302,
+                query=lambda ctx, p: {"programme": ctx.pk(p)},
+                data=lambda ctx, p: {
+                    "area": match_area(ctx, p),
+                    "max_distance_km": 30,
+                    **{f"weight_{c}": 7 for c in ("distance", "coverage", "tier_fit", "locality")},
+                    "weight_balance": 0,
+                    "weight_continuity": 0,
+                },
+                check=match_started,
+            ),
+        ),
+    ),
+    "api:match-run-list": Endpoint(
+        api=True,
+        targets=PROGS,
+        calls=(
+            Call("GET", signed_in, targets=(None,), check=api_runs_listed_exactly),
+            Call(
+                "POST",
+                start_match,
+                ok=202,
+                data=lambda ctx, p: {
+                    "programme": ctx.pk(p),
+                    "region": match_area(ctx, p),
+                    "weights": {c: 7 if c != "balance" else 0 for c in Criterion.values},
+                },
+                check=api_match_started,
+            ),
+        ),
+    ),
+    "api:match-run-detail": Endpoint(
+        api=True, targets=tuple(RUNS), kwargs=pk_kw, calls=(Call("GET", read_run, check=api_shows),)
+    ),
+    "api:match-run-pairs": Endpoint(
+        api=True, targets=tuple(RUNS), kwargs=pk_kw, calls=(Call("GET", read_run, check=api_pairs_listed),)
+    ),
+    "api:match-run-unpaired": Endpoint(
+        api=True, targets=tuple(RUNS), kwargs=pk_kw, calls=(Call("GET", read_run),)
+    ),
+    "api:match-run-adjust": Endpoint(
+        api=True,
+        targets=tuple(RUNS),
+        kwargs=pk_kw,
+        calls=(
+            Call(
+                "POST",
+                change_run,
+                ok=202,
+                data=lambda ctx, r: {
+                    "pin": [[first_pairs(ctx, r, 1)[0].apprentice_id, first_pairs(ctx, r, 1)[0].mentor_id]]
+                },
+                check=api_child_pinned,
+            ),
+        ),
+    ),
+    "api:match-run-accept": Endpoint(
+        api=True, targets=tuple(RUNS), kwargs=pk_kw, calls=(Call("POST", change_run, check=run_accepted),)
+    ),
+    "api:match-run-discard": Endpoint(
+        api=True, targets=tuple(RUNS), kwargs=pk_kw, calls=(Call("POST", change_run, check=run_discarded),)
+    ),
+    "matching:detail": Endpoint(
+        targets=tuple(RUNS), kwargs=pk_kw, calls=(Call("GET", read_run, check=shows_run),)
+    ),
+    "matching:compare": Endpoint(
+        targets=tuple(RUNS),
+        kwargs=pk_kw,
+        calls=(
+            Call(
+                "GET",
+                compare_runs,
+                query=lambda ctx, r: {"with": ctx.pk(COMPARE_WITH[r])} if COMPARE_WITH[r] else {},
+            ),
+        ),
+    ),
+    "matching:adjust": Endpoint(
+        targets=tuple(RUNS),
+        kwargs=pk_kw,
+        calls=(
+            Call(
+                "POST",
+                change_run,
+                ok=302,
+                data=lambda ctx, r: {"row": f"pin:{first_pairs(ctx, r, 1)[0].pk}"},
+                check=pinned_in_child,
+            ),
+        ),
+    ),
+    "matching:swap": Endpoint(
+        targets=tuple(RUNS),
+        kwargs=pk_kw,
+        calls=(
+            Call(
+                "POST",
+                swap_run,
+                ok=302,
+                data=lambda ctx, r: {"pairs": [p.pk for p in first_pairs(ctx, r)]},
+                check=swapped_in_child,
+            ),
+        ),
+    ),
+    "matching:accept": Endpoint(
+        targets=tuple(RUNS), kwargs=pk_kw, calls=(Call("POST", change_run, ok=302, check=run_accepted),)
+    ),
+    "matching:discard": Endpoint(
+        targets=tuple(RUNS), kwargs=pk_kw, calls=(Call("POST", change_run, ok=302, check=run_discarded),)
+    ),
 }
 
 # The guarded tables of the pool, besides those of the cadres and accounts.
@@ -1452,6 +1739,9 @@ POOL_GUARDED = {
     PersonChange: None,
     RosterUpload: None,
     Job: None,
+    MatchRun: None,
+    MatchPair: None,
+    MatchUnpaired: None,
 }
 
 POOL_CASES = build_cases(POOL_COVERAGE)
@@ -1459,6 +1749,13 @@ POOL_CASES = build_cases(POOL_COVERAGE)
 
 # ---------------------------------------------------------------------------------------------------------------
 # The pool world, built once per module through the services; every case runs in a savepoint inside it.
+
+
+def party_account(world, ns, pairing_label: str, side: str = "mentor") -> User:
+    """The account of a pool-world pairing's mentor (or, with ``side="apprentice"``, its apprentice)."""
+    apprentice, mentor, _state = PAIRINGS[pairing_label]
+    cadre = APPRENTICES[apprentice][1] if side == "apprentice" else MENTORS[mentor][1]
+    return User.objects.get(person=getattr(world, cadre, None) or getattr(ns, cadre))
 
 
 def build_pool_world(world) -> SimpleNamespace:
@@ -1526,6 +1823,15 @@ def build_pool_world(world) -> SimpleNamespace:
                 kind="other",
             ),
         )
+    for label, (programme, area, creator) in RUNS.items():
+        run = matching_services.start(
+            actor=getattr(world, creator),
+            programme=getattr(ns, programme),
+            area=region(area),
+            background=False,
+        )
+        assert run.status == RunStatus.PROPOSED, matching_services.error_message(run)
+        setattr(ns, label, run)
     return ns
 
 
@@ -1575,6 +1881,17 @@ def test_pool_world_is_as_declared(pctx):
         assert (pairing.pledge_signed_on is not None) == (state != PairingStatus.PROPOSED)
     for label, (code, _organiser, _name) in PROGRAMMES.items():
         assert Programme.objects.get(pk=pctx.pk(label)).region.code == code
+
+
+def test_pool_runs_are_as_declared(pctx):
+    for label, (programme, area, creator) in RUNS.items():
+        run = MatchRun.objects.select_related("region").get(pk=pctx.pk(label))
+        assert (run.programme_id, run.region.code, run.created_by) == (
+            pctx.pk(programme),
+            area,
+            getattr(pctx.world, creator),
+        )
+        assert run.status == RunStatus.PROPOSED and run.pairs.count() == RUN_PAIRS[label]
 
 
 def test_pool_matrix_cannot_pass_vacuously(pctx):

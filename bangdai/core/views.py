@@ -3,15 +3,28 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
-from django.http import QueryDict
+from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from bangdai.accounts.choices import GOVERNING_ROLES
+
 from .exports import export_response
 from .forms import add_service_errors
+
+
+def stored_file_response(stored, *, content_type: str, filename: str, attachment: bool) -> FileResponse:
+    """A stored upload (evidence, material, submitted file) as a response; an empty or lost file is a 404."""
+    if not stored:
+        raise Http404
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, content_type=content_type, as_attachment=attachment, filename=filename)
 
 
 class ScopedMixin(LoginRequiredMixin):
@@ -76,6 +89,15 @@ class CurrentRegionFilterMixin:
             data["region"] = self.request.region.code
         kwargs["data"] = data
         return kwargs
+
+
+class OfficeRegionMixin(CurrentRegionFilterMixin):
+    """Offices' lists open on the switcher's region; a mentor or an apprentice sees all their own at once."""
+
+    def get_filterset_kwargs(self, filterset_class):
+        if self.request.user.scope.has_role(*GOVERNING_ROLES):
+            return super().get_filterset_kwargs(filterset_class)
+        return super(CurrentRegionFilterMixin, self).get_filterset_kwargs(filterset_class)
 
 
 class ServiceFormView(ScopedMixin, FormView):

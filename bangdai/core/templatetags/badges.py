@@ -1,5 +1,7 @@
 """Status badges: one colour per state value, shared by tables and pages."""
 
+from collections.abc import Mapping
+
 from django import template
 from django.utils.html import format_html
 
@@ -30,12 +32,28 @@ COLOURS = {
     "completed": "teal",
     "terminated": "red",
     "declined": "secondary",
+    "queued": "secondary",
+    "running": "blue",
+    "failed": "red",
+    "accepted": "green",
+    "discarded": "secondary",
+    "forming": "yellow",
+    "dissolved": "secondary",
+    "adopted": "green",
+    # open classes: where a class stands (teaching.choices.ClassPhase)
+    "upcoming": "blue",
+    "check_in": "green",
+    "ended": "secondary",
+    "cancelled": "red",
 }
 
 
-def status_badge_html(value: str, label) -> str:
+def status_badge_html(
+    value: str, label, colours: Mapping[str, str] = COLOURS, default: str = "secondary"
+) -> str:
+    """A state as a coloured badge; an app whose values mean other things here passes its own ``colours``."""
     return format_html(
-        '<span class="badge bg-{}-lt status-badge">{}</span>', COLOURS.get(value, "secondary"), label
+        '<span class="badge bg-{}-lt status-badge">{}</span>', colours.get(value, default), label
     )
 
 
