@@ -36,8 +36,12 @@ def setup(world):
     """安吉县: two village mentors with one place each in 上墅乡, three apprentices (one in 孝丰镇, 12 km away)."""
     admin = world.county_admin_a
     prog = pool.programme(admin)
-    near = pool.appointed_mentor(admin, prog, person=person("钱近", "330523205201", dt.date(1968, 1, 1)), capacity=1)
-    far = pool.appointed_mentor(admin, prog, person=person("孙远", "330523205202", dt.date(1968, 1, 1)), capacity=1)
+    near = pool.appointed_mentor(
+        admin, prog, person=person("钱近", "330523205201", dt.date(1968, 1, 1)), capacity=1
+    )
+    far = pool.appointed_mentor(
+        admin, prog, person=person("孙远", "330523205202", dt.date(1968, 1, 1)), capacity=1
+    )
     a1 = pool.apprentice(admin, prog, person=person("周一", "330523205201"))
     a2 = pool.apprentice(admin, prog, person=person("吴二", "330523205202"))
     a3 = pool.apprentice(admin, prog, person=person("郑三", "330523105201"))
