@@ -1,4 +1,4 @@
-"""``python -m bench all|demo|lists|pool [CASE ...]``: run one benchmark, or all of them in order.
+"""``python -m bench all|demo|lists|pool|alliances|matching|compliance|practice [CASE ...]``: run one benchmark, or all of them in order.
 
 Cases narrow a benchmark that has several (``python -m bench pool import-10k``); the other cases' records from
 the last run stay in its results file.
@@ -7,7 +7,15 @@ the last run stay in its results file.
 import argparse
 import sys
 
-BENCHMARKS = ["demo", "lists", "pool"]  # in dependency order: lists and pool read the database demo builds
+BENCHMARKS = [
+    "demo",
+    "lists",
+    "pool",
+    "alliances",
+    "matching",
+    "compliance",
+    "practice",
+]  # in dependency order: lists, pool and compliance read the database demo builds; practice builds its own
 
 
 def main(argv: list[str] | None = None) -> int:

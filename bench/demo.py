@@ -33,8 +33,20 @@ from .common import (
 
 NAME = "demo"
 TARGET_SECONDS = 180.0
-# The bulk of what the demo writes; accounts and role assignments are a dozen rows.
-FLOOR_TABLES = ["regions_region", "people_person", "people_personchange"]
+# The floor copies every table the demo fills (the tree, cadres, the pool, pairings and a year of practice).
+SKIPPED_TABLES = ("django_migrations", "sqlite_sequence")
+
+
+def demo_tables(conn) -> list[str]:
+    """The tables holding rows after the demo, in creation order (foreign keys point backwards)."""
+    names = [
+        name
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")
+        if name not in SKIPPED_TABLES and not name.startswith("sqlite_")
+    ]
+    return [t for t in names if conn.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone()]  # noqa: S608
+
+
 REPORT_LINE = re.compile(r"(\d+) villages and communities, (\d+) cadres, (\d+) accounts in ([\d.]+) s")
 
 COLUMNS = [
@@ -152,7 +164,7 @@ def _checkpoint_and_count(db: Path) -> dict[str, int]:
     conn = sqlite3.connect(db, isolation_level=None)
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in FLOOR_TABLES}  # noqa: S608
+        return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in demo_tables(conn)}  # noqa: S608
     finally:
         conn.close()
 
@@ -172,7 +184,7 @@ def floor(source: Path, target: Path) -> dict:
     start = time.perf_counter()
     dst.execute("BEGIN IMMEDIATE")
     seconds += time.perf_counter() - start
-    for table in FLOOR_TABLES:
+    for table in demo_tables(src):
         cursor = src.execute(f'SELECT * FROM "{table}" ORDER BY rowid')  # noqa: S608
         marks = ", ".join("?" for _ in cursor.description)
         insert = f'INSERT INTO "{table}" VALUES ({marks})'  # noqa: S608
