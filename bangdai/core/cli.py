@@ -5,7 +5,7 @@ import os
 from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import translation
 
@@ -83,3 +83,11 @@ def dump(stdout, rows: list[dict]) -> None:
 
 def split_list(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+class ActionCommand(BaseCommand):
+    """A command of subcommands (``bangdai mentors step …``): ``do_<action>(user, **options)`` acts as ``--as``."""
+
+    def handle(self, *args, action, username, **options):
+        activate_language()
+        getattr(self, f"do_{action}")(acting_user(username), **options)

@@ -1,7 +1,5 @@
 """``bangdai apprentices list|register ... --as USERNAME``."""
 
-from django.core.management.base import BaseCommand
-
 from bangdai.apprentices import services
 from bangdai.apprentices.choices import ApprenticeCategory, ApprenticeStatus
 from bangdai.apprentices.models import Apprentice
@@ -9,7 +7,7 @@ from bangdai.core import cli
 from bangdai.programmes.models import Programme
 
 
-class Command(BaseCommand):
+class Command(cli.ActionCommand):
     help = "List and register apprentices, with the rights of a user."
 
     def add_arguments(self, parser):
@@ -29,11 +27,6 @@ class Command(BaseCommand):
         register.add_argument("--three-gates", action="store_true", help="三门干部.")
         register.add_argument("--note", default="")
         cli.add_as(register)
-
-    def handle(self, *args, action, username, **options):
-        cli.activate_language()
-        user = cli.acting_user(username)
-        getattr(self, f"do_{action}")(user, **options)
 
     def do_list(self, user, programme, status, **options):
         target = cli.visible(Programme.objects, programme, user, "Programme")

@@ -1,7 +1,5 @@
 """``bangdai mentors list|nominate|step ... --as USERNAME``."""
 
-from django.core.management.base import BaseCommand
-
 from bangdai.core import cli
 from bangdai.mentors import services
 from bangdai.mentors.choices import MentorStatus, MentorTier
@@ -11,7 +9,7 @@ from bangdai.programmes.models import Programme
 ACTIONS = sorted(services.TRANSITIONS)
 
 
-class Command(BaseCommand):
+class Command(cli.ActionCommand):
     help = "List the mentor pool, nominate cadres and move mentors through their steps, with the rights of a user."
 
     def add_arguments(self, parser):
@@ -33,11 +31,6 @@ class Command(BaseCommand):
         step.add_argument("step", choices=ACTIONS)
         step.add_argument("--reason", default="")
         cli.add_as(step)
-
-    def handle(self, *args, action, username, **options):
-        cli.activate_language()
-        user = cli.acting_user(username)
-        getattr(self, f"do_{action}")(user, **options)
 
     def do_list(self, user, programme, status, **options):
         target = cli.visible(Programme.objects, programme, user, "Programme")

@@ -2,7 +2,7 @@
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from bangdai.core import cli
 from bangdai.programmes import services
@@ -33,7 +33,7 @@ def parse_settings(items: list[str]) -> dict:
     return data
 
 
-class Command(BaseCommand):
+class Command(cli.ActionCommand):
     help = "List, create programmes and show or change their rules, with the rights of a user."
 
     def add_arguments(self, parser):
@@ -52,11 +52,6 @@ class Command(BaseCommand):
         rules.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE")
         rules.add_argument("--note", default="")
         cli.add_as(rules)
-
-    def handle(self, *args, action, username, **options):
-        cli.activate_language()
-        user = cli.acting_user(username)
-        getattr(self, f"do_{action}")(user, **options)
 
     def do_list(self, user, **options):
         programmes = Programme.objects.visible_to(user).select_related("region")
