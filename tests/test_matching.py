@@ -196,6 +196,7 @@ def test_scope_and_rights(world, setup):
         services.start(actor=world.auditor, programme=prog, background=False)
     with pytest.raises(ValidationError):
         services.start(actor=world.province_admin, programme=prog, area=region("330521"), background=False)
+    assert not MatchRun.objects.exists()
     # A township committee matches its own township of the county programme.
     run = services.start(actor=world.township_a, programme=prog, area=region("330523205"), background=False)
     assert run.status == RunStatus.PROPOSED
@@ -204,6 +205,38 @@ def test_scope_and_rights(world, setup):
         "330523205202",
     }
     assert list(MatchRun.objects.visible_to(world.county_admin_b)) == []
+
+
+def test_refused_transitions_change_nothing(world, setup):
+    prog, *_ = setup
+    admin = world.county_admin_a
+    run, other = run_now(world, prog), run_now(world, prog)
+    first, second = run.pairs.order_by("pk")
+    # Swapping needs two different pairs of the run itself.
+    for pair_a, pair_b in ((first, first), (first, other.pairs.first())):
+        with pytest.raises(ValidationError):
+            services.swap(actor=admin, run=run, first=pair_a, second=pair_b, background=False)
+    assert MatchRun.objects.count() == 2
+    # Outsiders and auditors may neither accept nor discard.
+    for actor in (world.county_admin_b, world.auditor):
+        with pytest.raises(PermissionDenied):
+            services.accept(actor=actor, run=run, background=False)
+        with pytest.raises(PermissionDenied):
+            services.discard(actor=actor, run=run)
+    # A discarded run cannot be accepted, nor an accepted one discarded.
+    services.discard(actor=admin, run=other)
+    with pytest.raises(ValidationError):
+        services.accept(actor=admin, run=other, background=False)
+    stale = MatchRun.objects.get(pk=run.pk)
+    services.accept(actor=admin, run=run, background=False)
+    with pytest.raises(ValidationError):
+        services.discard(actor=admin, run=run)
+    # A second acceptance holding the run as it was before the first is refused by the compare-and-set.
+    with pytest.raises(ValidationError):
+        services.accept_now(admin, stale)
+    statuses = dict(MatchRun.objects.values_list("pk", "status"))
+    assert statuses == {run.pk: RunStatus.ACCEPTED, other.pk: RunStatus.DISCARDED}
+    assert Pairing.objects.count() == 2
 
 
 def test_bad_parameters_are_refused_by_field(world, setup):

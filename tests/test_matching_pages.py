@@ -367,7 +367,8 @@ def test_accept_proposes_the_pairings_once(world, setup):
     assert again.status_code == 200 and "Only a run ready for review can be accepted." in text(again)
     assert Pairing.objects.count() == 2
     # Nor can an accepted run be discarded.
-    assert admin.post(f"/matching/{run.pk}/discard/").status_code == 200
+    refused = admin.post(f"/matching/{run.pk}/discard/")
+    assert refused.status_code == 200 and "Only a run under review can be discarded." in text(refused)
     assert MatchRun.objects.get(pk=run.pk).status == RunStatus.ACCEPTED
 
 

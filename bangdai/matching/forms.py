@@ -6,26 +6,13 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from bangdai.accounts.choices import EDITING_ROLES
 from bangdai.apprentices.choices import ApprenticeCategory
 from bangdai.programmes.choices import MentorTier
 from bangdai.regions.models import Region
 
 from .choices import Criterion
 from .explanations import limit_for
-from .selectors import TOWNSHIP_DEPTH
-
-
-def match_areas(user, programme) -> list[Region]:
-    """The programme's region and the counties and townships under it that the user runs matches for."""
-    return list(
-        Region.objects.current()
-        .in_subtree(programme.region.path)
-        .filter(depth__lte=max(TOWNSHIP_DEPTH, programme.region.depth))
-        .filter(user.scope.governed_q("path", roles=EDITING_ROLES))
-        .only("code", "name", "path", "depth")
-        .order_by("path")
-    )
+from .selectors import match_areas
 
 
 def weight_field(criterion: str) -> str:

@@ -109,9 +109,10 @@ def review_context(request, run: MatchRun, *, only_table: bool = False, params_f
         context["table"] = table
     if only_table:
         return context
+    params = params_view(run.params)
     context.update(
         is_open=services.is_open(run),
-        params=params_view(run.params),
+        params=params,
         error=services.error_message(run) if run.status == RunStatus.FAILED else "",
         children=MatchRun.objects.visible_to(user).filter(parent=run).order_by("number"),
         others=MatchRun.objects.visible_to(user)
@@ -120,10 +121,7 @@ def review_context(request, run: MatchRun, *, only_table: bool = False, params_f
         .order_by("-number")[:50],
         params_form=params_form
         or (ParamsForm(params=run.params) if can_write and not services.is_open(run) else None),
-        criteria=[
-            {"label": p["label"], "key": p["key"], "weight": p["weight"]}
-            for p in params_view({"weights": weights})["weights"]
-        ],
+        criteria=params["weights"],
     )
     if run.status not in WITH_RESULTS:
         return context

@@ -6,6 +6,7 @@ from types import MappingProxyType
 
 from django.db.models import Exists, OuterRef, Q
 
+from bangdai.accounts.choices import EDITING_ROLES
 from bangdai.apprentices.choices import ApprenticeStatus
 from bangdai.apprentices.models import Apprentice
 from bangdai.mentors.choices import MentorStatus
@@ -42,6 +43,18 @@ def default_params(programme: Programme) -> dict:
         "pinned": [],
         "forbidden": [],
     }
+
+
+def match_areas(user, programme) -> list[Region]:
+    """The programme's region and the counties and townships under it that the user runs matches for."""
+    return list(
+        Region.objects.current()
+        .in_subtree(programme.region.path)
+        .filter(depth__lte=max(TOWNSHIP_DEPTH, programme.region.depth))
+        .filter(user.scope.governed_q("path", roles=EDITING_ROLES))
+        .only("code", "name", "path", "depth")
+        .order_by("path")
+    )
 
 
 def places(regions: Iterable[Region]) -> dict[int, Place]:

@@ -16,15 +16,15 @@ from bangdai.accounts.choices import EDITING_ROLES
 from bangdai.core.forms import add_service_errors
 from bangdai.core.views import CurrentRegionFilterMixin, ScopedListView, ScopedMixin
 from bangdai.jobs.models import Job
-from bangdai.programmes.choices import ProgrammeStatus
+from bangdai.mentors.selectors import open_programmes
 from bangdai.programmes.models import Programme
 
 from . import services
 from .filtersets import MatchRunFilterSet
-from .forms import AdjustForm, ParamsForm, StartForm, SwapForm, match_areas
+from .forms import AdjustForm, ParamsForm, StartForm, SwapForm
 from .models import MatchRun
 from .review import compare_context, review_context
-from .selectors import default_params
+from .selectors import default_params, match_areas
 from .tables import RunTable
 
 
@@ -80,19 +80,18 @@ class StartView(ScopedMixin, FormView):
             self.programme = get_object_or_404(
                 Programme.objects.visible_to(request.user).select_related("region"), pk=programme_id
             )
-            if not match_areas(request.user, self.programme):
+            self.areas = match_areas(request.user, self.programme)
+            if not self.areas:
                 raise PermissionDenied(_("You run matches for no area of this programme."))
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, *args, **kwargs):
         if self.programme is None:
-            programmes = (
-                Programme.objects.visible_to(request.user)
-                .filter(status=ProgrammeStatus.OPEN)
-                .select_related("region")
-                .order_by("region__path", "-year")
+            return render(
+                request,
+                self.template_name,
+                {"programmes": open_programmes(request.user).order_by("region__path", "-year")},
             )
-            return render(request, self.template_name, {"programmes": programmes})
         return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
@@ -109,9 +108,8 @@ class StartView(ScopedMixin, FormView):
         }
 
     def get_initial(self):
-        areas = match_areas(self.request.user, self.programme)
         current = getattr(self.request.region, "pk", None)
-        chosen = next((a for a in areas if a.pk == current), areas[0])
+        chosen = next((a for a in self.areas if a.pk == current), self.areas[0])
         return {"area": self.request.GET.get("area") or chosen.code}
 
     def get_context_data(self, **kwargs):
