@@ -218,6 +218,12 @@ def test_only_the_mentor_drafts(world, active):
     assert MentoringPlan.objects.count() == 1
 
 
+def test_a_new_plan_names_no_goals_to_keep(world, active):
+    with pytest.raises(ValidationError, match="no goals to keep"):
+        services.create(actor=world.mentor, pairing=active.pairing, goals=[goal(id=1)])
+    assert not MentoringPlan.objects.exists() and not PlanGoal.objects.exists()
+
+
 def test_only_running_pairings_have_plans(world):
     admin = world.county_admin_a
     prog = pool.programme(admin)

@@ -3,7 +3,8 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from bangdai.core.choices import ContentArea
 from bangdai.pairings.choices import RUNNING_STATES
@@ -62,6 +63,19 @@ def plan_progress(pairings) -> dict[int, PlanProgress]:
         .order_by()
     )
     return {r["pairing_id"]: PlanProgress(r["status"], r["met"], r["total"]) for r in rows}
+
+
+def _goal_count(met: bool):
+    goals = PlanGoal.objects.filter(plan__pairing=OuterRef("pk"))
+    if met:
+        goals = goals.filter(achieved_on__isnull=False)
+    counted = goals.order_by().values("plan__pairing").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def with_goal_counts(pairings):
+    """Pairings annotated with ``goals_total`` and ``goals_met`` of their plan (0 without one), for lists."""
+    return pairings.annotate(goals_total=_goal_count(False), goals_met=_goal_count(True))
 
 
 def goals_of(plan: MentoringPlan):

@@ -175,7 +175,7 @@ def _write_goals(plan: MentoringPlan, goals: Sequence[GoalData]) -> None:
     unknown = [g.id for g in goals if g.id is not None and g.id not in existing]
     if unknown:
         raise ValidationError({"goals": _("A goal named in the request is not one of this plan's goals.")})
-    kept = set()
+    kept, added = [], []
     for position, goal in enumerate(goals):
         values = {
             "position": position,
@@ -185,11 +185,17 @@ def _write_goals(plan: MentoringPlan, goals: Sequence[GoalData]) -> None:
             "due_on": goal.due_on,
         }
         if goal.id is not None:
-            kept.add(goal.id)
-            PlanGoal.objects.filter(pk=goal.id).update(**values)
+            row = existing[goal.id]
+            for name, value in values.items():
+                setattr(row, name, value)
+            kept.append(row)
         else:
-            PlanGoal.objects.create(plan=plan, **values)
-    PlanGoal.objects.filter(plan=plan).exclude(pk__in=kept).filter(pk__in=list(existing)).delete()
+            added.append(PlanGoal(plan=plan, **values))
+    PlanGoal.objects.filter(plan=plan).exclude(pk__in=[g.pk for g in kept]).delete()
+    PlanGoal.objects.bulk_update(
+        kept, ["position", "content_area", "description", "measurable_target", "due_on"]
+    )
+    PlanGoal.objects.bulk_create(added)
 
 
 def snapshot(plan: MentoringPlan) -> list[dict]:

@@ -3,8 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,14 +26,6 @@ from .models import MentoringPlan, PlanGoal, PlanRevision
 from .tables import PlanTable
 
 
-def _goal_count(met: bool):
-    goals = PlanGoal.objects.filter(plan__pairing=OuterRef("pk"))
-    if met:
-        goals = goals.filter(achieved_on__isnull=False)
-    counted = goals.order_by().values("plan__pairing").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
 class PlanListView(OfficeRegionMixin, ScopedListView):
     """Running pairings and their plans: who has none yet, which wait for a decision, how far each has come."""
 
@@ -55,12 +46,12 @@ class PlanListView(OfficeRegionMixin, ScopedListView):
     ]
 
     def base_queryset(self):
-        return with_members(
+        pairings = (
             Pairing.objects.filter(Q(status__in=RUNNING_STATES) | Q(plan__isnull=False))
             .select_related("apprentice__person", "region", "programme", "plan")
-            .annotate(goals_total=_goal_count(False), goals_met=_goal_count(True))
             .order_by("start_date", "pk")
         )
+        return with_members(selectors.with_goal_counts(pairings))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(page_title=_("Mentoring plans"), **kwargs)
@@ -78,13 +69,7 @@ class PlanPageMixin(ScopedMixin):
     template_name = "plans/detail.html"
 
     def get_plan(self, pk) -> MentoringPlan:
-        plans = self.get_queryset().select_related(
-            "pairing__apprentice__person",
-            "pairing__region",
-            "pairing__programme",
-            "approved_by",
-            "drafted_by",
-        )
+        plans = self.get_queryset().select_related("approved_by", "drafted_by")
         plan = get_object_or_404(plans, pk=pk)
         plan.pairing = _pairing_queryset().get(pk=plan.pairing_id)
         return plan
