@@ -459,6 +459,11 @@ def test_members_join_and_leave_but_the_hub_stays(world, land):
     services.remove_member(world.county_admin_a, alliance, village("330523105202"), reason="撤并")
     left = AllianceMember.objects.get(alliance=alliance, village__code="330523105202")
     assert not left.current and left.left_on == timezone.localdate()
+    steps = AllianceEvent.objects.filter(alliance=alliance, village__code="330523105202").order_by("at", "id")
+    assert [(e.action, e.actor, e.reason) for e in steps] == [
+        ("join", world.county_admin_a, ""),
+        ("leave", world.county_admin_a, "撤并"),
+    ]
     with pytest.raises(PermissionDenied):
         services.add_members(world.auditor, alliance, [village("330523105202")])
 

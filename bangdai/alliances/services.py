@@ -91,8 +91,8 @@ def _require_live(alliance: Alliance) -> None:
         raise ValidationError(_("The alliance has been dissolved; it can no longer change."))
 
 
-def _event(alliance, actor, action, before="", after="", village=None, reason="") -> AllianceEvent:
-    return AllianceEvent.objects.create(
+def _event(alliance, actor, action, before="", after="", village=None, reason="", save=True) -> AllianceEvent:
+    event = AllianceEvent(
         alliance=alliance,
         action=action,
         from_status=before,
@@ -101,6 +101,9 @@ def _event(alliance, actor, action, before="", after="", village=None, reason=""
         actor=actor if actor and actor.is_authenticated else None,
         reason=reason,
     )
+    if save:
+        event.save(force_insert=True)
+    return event
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -360,8 +363,9 @@ def add_members(actor, alliance: Alliance, villages, on: dt.date | None = None) 
         raise ValidationError(
             {"villages": _("A village was just taken by another alliance; reload and try again.")}
         ) from None
-    for village in new:
-        _event(alliance, actor, AllianceAction.JOIN, village=village)
+    AllianceEvent.objects.bulk_create(
+        _event(alliance, actor, AllianceAction.JOIN, village=village, save=False) for village in new
+    )
     _refresh_spans(alliance)
     return added
 

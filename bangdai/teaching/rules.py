@@ -8,7 +8,7 @@
 - Auditors only read.
 """
 
-from bangdai.accounts.choices import EDITING_ROLES
+from bangdai.accounts.choices import EDITING_ROLES, Role
 from bangdai.regions.models import PATH_STEP
 
 from .choices import LEVEL_DEPTH, SiteLevel
@@ -27,8 +27,11 @@ def site_levels(user, village) -> list[str]:
     ]
 
 
+SITE_REGISTRARS = frozenset({Role.ORG_ADMIN})
+
+
 def may_register_sites(user) -> bool:
-    return user.scope.has_role("org_admin")
+    return user.scope.has_role(*SITE_REGISTRARS)
 
 
 def is_host(user, open_class) -> bool:

@@ -70,16 +70,21 @@ class ClassView:
         return self.manages
 
 
+def own_enrolment(user, open_class: OpenClass) -> Enrolment | None:
+    """The user's own seat in the class, if their cadre holds one."""
+    if not user.person_id:
+        return None
+    return (
+        open_class.enrolments.filter(person_id=user.person_id, status=EnrolmentStatus.ENROLLED)
+        .select_related("person")
+        .first()
+    )
+
+
 def class_view(user, open_class: OpenClass, now=None) -> ClassView:
     now = now or timezone.now()
     current = phase(open_class, now)
-    own = None
-    if user.person_id:
-        own = (
-            open_class.enrolments.filter(person_id=user.person_id, status=EnrolmentStatus.ENROLLED)
-            .select_related("person")
-            .first()
-        )
+    own = own_enrolment(user, open_class)
     can_enrol, blocker = False, ""
     eligible = (
         own is None

@@ -15,7 +15,13 @@ from django.views.generic import FormView, TemplateView
 from bangdai.accounts.choices import Role
 from bangdai.core.choices import ContentArea, labels
 from bangdai.core.forms import add_service_errors
-from bangdai.core.views import CurrentRegionFilterMixin, ScopedListView, ScopedMixin, stored_file_response
+from bangdai.core.views import (
+    CurrentRegionFilterMixin,
+    ScopedListView,
+    ScopedMixin,
+    ServiceFormView,
+    stored_file_response,
+)
 
 from . import rules, selectors, services
 from .choices import AssignmentStatus, ClassPhase
@@ -86,29 +92,19 @@ class SiteListView(CurrentRegionFilterMixin, ScopedListView):
         )
 
 
-class SiteCreateView(FormPageMixin, ScopedMixin, FormView):
+class SiteCreateView(ServiceFormView):
     model = TeachingSite
     form_class = SiteForm
+    required_roles = rules.SITE_REGISTRARS
     page_title = gettext_lazy("Register a teaching site")
     pretitle = gettext_lazy("Teaching sites")
     submit_label = gettext_lazy("Register")
+    success_message = gettext_lazy("Teaching site registered.")
+    cancel_url_name = "teaching:sites"
+    success_url_name = "teaching:site_detail"
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not rules.may_register_sites(request.user):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    def cancel_url(self):
-        return reverse("teaching:sites")
-
-    def form_valid(self, form):
-        try:
-            site = services.register_site(actor=self.request.user, **form.service_data())
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Teaching site registered."))
-        return redirect("teaching:site_detail", pk=site.pk)
+    def perform(self, form):
+        return services.register_site(actor=self.request.user, **form.service_data())
 
 
 class SitePageMixin(ScopedMixin):
@@ -445,13 +441,14 @@ class ChecklistView(ClassPageMixin, View):
 
     def checklist_context(self, open_class, **extra):
         roster = list(selectors.roster(open_class))
+        url = checkin_url(self.request, open_class)
         return {
             "open_class": open_class,
             "phase": selectors.phase(open_class),
             "roster": roster,
             "present": sum(1 for e in roster if e.attended_at),
-            "qr": qr_svg(checkin_url(self.request, open_class), open_class.title),
-            "checkin_url": checkin_url(self.request, open_class),
+            "qr": qr_svg(url, open_class.title),
+            "checkin_url": url,
             **extra,
         }
 
@@ -576,13 +573,7 @@ class CheckInView(ScopedMixin, View):
         )
 
     def render_page(self, open_class, token, error=None, status=200):
-        enrolment = None
-        if open_class is not None and self.request.user.person_id:
-            enrolment = (
-                open_class.enrolments.filter(person_id=self.request.user.person_id, status="enrolled")
-                .select_related("person")
-                .first()
-            )
+        enrolment = selectors.own_enrolment(self.request.user, open_class) if open_class is not None else None
         current = selectors.phase(open_class) if open_class is not None else None
         context = {
             "open_class": open_class,
