@@ -29,15 +29,14 @@ from bangdai.core.api.fields import without_private
 from bangdai.core.choices import ContentArea, labels
 from bangdai.documents.selectors import organisation_department, place_names
 from bangdai.ledger.models import Activity, Review
-from bangdai.ledger.selectors import MonthFigures, months_between, pairing_months, with_details
-from bangdai.ledger.templatetags.ledger import standing as activity_standing
+from bangdai.ledger.selectors import MonthFigures, months_between, pairing_months, standing, with_details
 from bangdai.pairings.choices import PairingAction, PairingStatus
 from bangdai.pairings.models import Pairing, PairingEvent, PairingMentor
 from bangdai.plans.choices import PlanAction
 from bangdai.plans.models import MentoringPlan, PlanEvent, PlanGoal
 from bangdai.plans.selectors import PlanProgress, plan_progress
 from bangdai.regions.choices import Level
-from bangdai.teaching.selectors import classes_attended, classes_for_lists
+from bangdai.teaching.selectors import classes_attended
 
 from .choices import KIND_OF, Kind, Source
 
@@ -178,6 +177,12 @@ def growth_file(user, apprentice: Apprentice, today: dt.date | None = None) -> G
     return file
 
 
+def open_growth_file(user, pk) -> GrowthFile | None:
+    """The growth file of apprentice ``pk`` as the user sees it, or None when they may not open it (a 404)."""
+    apprentice = open_file(user, pk)
+    return growth_file(user, apprentice) if apprentice is not None else None
+
+
 def _local(moment: dt.datetime) -> dt.date:
     return timezone.localdate(moment)
 
@@ -299,7 +304,7 @@ def _join(*parts) -> str:
 def _pairing_entries(file: GrowthFile, ids: list[int]) -> list[Entry]:
     pairings = {p.pk: p for p in file.pairings}
     entries = []
-    for event in PairingEvent.objects.filter(pk__in=ids).select_related("actor"):
+    for event in PairingEvent.objects.filter(pk__in=ids):
         pairing = pairings[event.pairing_id]
         on = (
             pairing.pledge_signed_on
@@ -325,7 +330,7 @@ def _pairing_entries(file: GrowthFile, ids: list[int]) -> list[Entry]:
 
 def _plan_entries(file: GrowthFile, ids: list[int]) -> list[Entry]:
     entries = []
-    for event in PlanEvent.objects.filter(pk__in=ids).select_related("plan"):
+    for event in PlanEvent.objects.filter(pk__in=ids):
         revision = _("revision %(n)d") % {"n": event.revision} if event.revision else ""
         entries.append(
             Entry(
@@ -363,7 +368,7 @@ def _goal_entries(file: GrowthFile, ids: list[int]) -> list[Entry]:
 def _activity_entries(file: GrowthFile, ids: list[int]) -> list[Entry]:
     entries = []
     for activity in with_details(Activity.objects.filter(pk__in=ids)):
-        minutes, standing = activity.duration_min, activity_standing(activity, file.today)
+        minutes, where = activity.duration_min, standing(activity, file.today)
         entries.append(
             Entry(
                 Source.ACTIVITY,
@@ -378,8 +383,8 @@ def _activity_entries(file: GrowthFile, ids: list[int]) -> list[Entry]:
                 ),
                 text=activity.summary,
                 url=reverse("ledger:detail", args=[activity.pk]),
-                status=standing[0],
-                status_label=standing[2],
+                status=where.value,
+                status_label=str(where.label),
                 record=activity,
             )
         )
@@ -441,7 +446,7 @@ def _assignment_entries(file: GrowthFile, ids: list[int]) -> list[Entry]:
 
 def _class_entries(file: GrowthFile, ids: list[int]) -> list[Entry]:
     entries = []
-    for open_class in classes_for_lists(classes_attended(file.apprentice, file.user).filter(pk__in=ids)):
+    for open_class in classes_attended(file.apprentice, file.user).filter(pk__in=ids):
         where = open_class.site.name if open_class.site_id else open_class.village.name
         entries.append(
             Entry(

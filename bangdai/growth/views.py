@@ -57,10 +57,10 @@ class GrowthFileMixin(LoginRequiredMixin):
     """The apprentice's file if the user may open it (their own, their apprentice's, or in their region); else 404."""
 
     def get_file(self, pk) -> selectors.GrowthFile:
-        apprentice = selectors.open_file(self.request.user, pk)
-        if apprentice is None:
+        file = selectors.open_growth_file(self.request.user, pk)
+        if file is None:
             raise Http404
-        return selectors.growth_file(self.request.user, apprentice)
+        return file
 
     def get_filters(self) -> tuple[list[str], int | None]:
         return TimelineFilter(self.request.GET).choice()

@@ -1,5 +1,5 @@
 """Reads of the ledger: who may take which step, the quick form's defaults, the to-confirm lists, and the
-figures other parts build on (month figures per pairing and per region, silent pairings, timelines).
+figures other parts build on (month figures per pairing and per region, silent pairings).
 
 The figure functions are aggregate queries (one grouped query each, no per-pairing loop), meant for the
 compliance pages and the nightly job at province scale; they take querysets the caller has already scoped.
@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, Substr, TruncMonth
-from django.urls import reverse
 from django.utils import timezone
 
 from bangdai.core.api.fields import without_private
@@ -21,7 +20,7 @@ from bangdai.pairings.services import party_of
 from bangdai.regions.choices import Level
 from bangdai.regions.models import PATH_STEP, Region, subtree_q
 
-from .choices import ActivityStatus, Side
+from .choices import ActivityStatus, Side, Standing
 from .models import Activity, Evidence, Review
 from .services import correction_needs_note
 
@@ -69,6 +68,17 @@ def available_actions(user, activity: Activity, today: dt.date | None = None) ->
 def needs_note(activity: Activity) -> bool:
     """Whether a correction of this entry must say what changed and why (it was confirmed or checked)."""
     return correction_needs_note(activity)
+
+
+def standing(activity: Activity, today: dt.date | None = None) -> Standing:
+    """Where the entry stands with the counterpart; "unconfirmed" is computed from the window, never stored."""
+    if activity.status == ActivityStatus.WITHDRAWN:
+        return Standing.WITHDRAWN
+    if activity.status == ActivityStatus.CONFIRMED:
+        return Standing.CONFIRMED
+    if activity.is_overdue(today or timezone.localdate()):
+        return Standing.UNCONFIRMED
+    return Standing.AWAITING
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -449,55 +459,3 @@ def region_month_series(
 
 def _as_date(value) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    """One line of an apprentice's growth file from the ledger."""
-
-    on: dt.date
-    kind: str  # "activity" or "review"
-    title: str
-    text: str
-    url: str
-    activity: Activity | None = None
-    review: Review | None = None
-
-
-def apprentice_timeline(user, apprentice, *, across_programmes: bool = False) -> list[TimelineEntry]:
-    """Counted activities and 复盘 reviews of the apprentice's pairings that ``user`` may see, newest first.
-
-    ``across_programmes`` gathers the cadre's pairings in every programme (the growth file of a person), not just
-    this apprentice record's.
-    """
-    owner = (
-        Q(pairing__apprentice__person_id=apprentice.person_id)
-        if across_programmes
-        else Q(pairing__apprentice_id=apprentice.pk)
-    )
-    activities = with_details(Activity.objects.visible_to(user).counted().filter(owner))
-    reviews = Review.objects.visible_to(user).filter(owner).select_related("written_by")
-    entries = [
-        TimelineEntry(
-            on=a.occurred_on,
-            kind="activity",
-            title=a.get_method_display(),
-            text=a.summary,
-            url=reverse("ledger:detail", args=[a.pk]),
-            activity=a,
-        )
-        for a in activities
-    ]
-    entries += [
-        TimelineEntry(
-            on=timezone.localdate(r.created_at),
-            kind="review",
-            title=str(Method.AFTER_ACTION_REVIEW.label),
-            text=r.lessons,
-            url=reverse("ledger:review", args=[r.pk]),
-            review=r,
-        )
-        for r in reviews
-    ]
-    entries.sort(key=lambda e: (e.on, e.kind == "review"), reverse=True)
-    return entries

@@ -35,7 +35,6 @@ from .filtersets import ActivityFilterSet
 from .forms import CorrectionForm, RecordForm, ReviewForm, VerifyForm, WithdrawForm
 from .models import Activity, Evidence, Review
 from .tables import ActivityTable
-from .templatetags.ledger import standing_label
 
 MONTHS_SHOWN = 6  # month figures on a pairing's ledger
 
@@ -87,7 +86,7 @@ class LedgerListView(OfficeRegionMixin, ScopedListView):
         (_("Recorded by"), lambda a: f"{a.get_logged_as_display()} {a.logged_by or ''}".strip()),
         (_("Recorded"), lambda a: timezone.localtime(a.created_at).strftime("%Y-%m-%d %H:%M")),
         (_("Confirm by"), lambda a: a.confirm_due),
-        (_("Standing"), standing_label),
+        (_("Standing"), lambda a: str(selectors.standing(a).label)),
         (
             _("Confirmed"),
             lambda a: timezone.localtime(a.confirmed_at).strftime("%Y-%m-%d %H:%M") if a.confirmed_at else "",

@@ -67,10 +67,10 @@ class GrowthFileViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
         return selectors.growth_files(self.request.user)
 
     def get_file(self, pk) -> selectors.GrowthFile:
-        apprentice = selectors.open_file(self.request.user, pk)
-        if apprentice is None:
+        file = selectors.open_growth_file(self.request.user, pk)
+        if file is None:
             raise Http404
-        return selectors.growth_file(self.request.user, apprentice)
+        return file
 
     def query(self) -> dict:
         params = TimelineQuerySerializer(

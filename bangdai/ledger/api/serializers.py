@@ -13,8 +13,8 @@ from bangdai.regions.models import Region
 
 from ..choices import Standing, Verification
 from ..models import Activity, ActivityEvent, Evidence, Review
+from ..selectors import standing
 from ..services import MAX_MINUTES, MAX_SUMMARY, MIN_MINUTES
-from ..templatetags.ledger import standing
 
 
 class ActivityEvidenceSerializer(serializers.ModelSerializer):
@@ -114,7 +114,7 @@ class ActivitySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=Standing.choices))
     def get_standing(self, activity) -> str:
-        return standing(activity)[0]
+        return standing(activity).value
 
 
 class ActivityDetailSerializer(ActivitySerializer):

@@ -1,13 +1,13 @@
 """Badges of a ledger entry: where it stands with the counterpart, and the organisation's verdict."""
 
 from django import template
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from bangdai.core.choices import ContentArea, Method, labels
 
-from ..choices import ActivityStatus, Standing, Verification
+from .. import selectors
+from ..choices import Standing, Verification
 
 register = template.Library()
 
@@ -20,20 +20,9 @@ STANDING_COLOURS = {
 
 
 def standing(activity, today=None) -> tuple[str, str, str]:
-    """(value, colour, label) of the entry's standing; "unconfirmed" is computed from the window."""
-    if activity.status == ActivityStatus.WITHDRAWN:
-        value = Standing.WITHDRAWN
-    elif activity.status == ActivityStatus.CONFIRMED:
-        value = Standing.CONFIRMED
-    elif activity.is_overdue(today or timezone.localdate()):
-        value = Standing.UNCONFIRMED
-    else:
-        value = Standing.AWAITING
+    """(value, colour, label) of the entry's standing (``selectors.standing``)."""
+    value = selectors.standing(activity, today)
     return value.value, STANDING_COLOURS[value], str(value.label)
-
-
-def standing_label(activity) -> str:
-    return standing(activity)[2]
 
 
 @register.simple_tag

@@ -31,10 +31,9 @@ class Command(BaseCommand):
         cli.activate_language()
         user = cli.acting_user(options["username"])
         pk = options["apprentice"]
-        apprentice = selectors.open_file(user, int(pk)) if str(pk).isdigit() else None
-        if apprentice is None:
+        file = selectors.open_growth_file(user, int(pk)) if str(pk).isdigit() else None
+        if file is None:
             raise CommandError(f"Apprentice {pk} not found.")
-        file = selectors.growth_file(user, apprentice)
         kinds, year = options["kinds"], options["year"]
         if options["pdf"]:
             self.write_pdf(file, kinds, year, Path(options["pdf"]))

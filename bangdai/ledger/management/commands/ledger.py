@@ -15,7 +15,6 @@ from bangdai.ledger import selectors, services
 from bangdai.ledger.choices import LedgerFlag, Verification
 from bangdai.ledger.filtersets import filter_flag
 from bangdai.ledger.models import Activity
-from bangdai.ledger.templatetags.ledger import standing
 from bangdai.pairings.models import Pairing
 from bangdai.regions.models import Region
 
@@ -71,7 +70,7 @@ def row(activity: Activity) -> dict:
         "logged_as": activity.logged_as,
         "logged_by": str(activity.logged_by or ""),
         "status": activity.status,
-        "standing": standing(activity)[0],
+        "standing": selectors.standing(activity).value,
         "confirm_due": activity.confirm_due,
         "confirmed_at": activity.confirmed_at,
         "verification": activity.verification,
