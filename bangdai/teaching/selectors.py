@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from bangdai.accounts.choices import EDITING_ROLES
 from bangdai.apprentices.models import Apprentice
+from bangdai.core.api.fields import without_private
 from bangdai.core.choices import ContentArea, labels
 from bangdai.mentors.choices import MentorTier
 from bangdai.mentors.models import Mentor
@@ -38,7 +39,10 @@ def phase(open_class: OpenClass, now=None) -> str:
 
 
 def classes_for_lists(queryset):
-    return queryset.select_related("mentor__person", "site", "village")
+    """Classes with their mentor, site and village; the mentor's ID number and phone are not loaded (decrypted)."""
+    return queryset.select_related("mentor__person", "site", "village").defer(
+        *without_private("mentor__person")
+    )
 
 
 def site_classes(user, site, now=None):
