@@ -14,6 +14,8 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
@@ -24,11 +26,11 @@ from bangdai.notifications import reminders, runs, services
 from bangdai.notifications.choices import EmailState, Frequency, Kind, RunStatus, RunTrigger
 from bangdai.notifications.models import Notification, ReminderRun
 from bangdai.notifications.services import Draft
-from bangdai.pairings.models import Pairing
+from bangdai.pairings.models import Pairing, PairingMentor
 
 from . import pool
 from .factories import PersonFactory, UserFactory, region
-from .test_compliance import record, set_assignment, set_plan, start_pairing
+from .test_compliance import bulk_pairings, record, set_assignment, set_plan, start_pairing
 
 pytestmark = pytest.mark.django_db
 
@@ -249,6 +251,39 @@ def test_running_a_day_twice_sends_nothing_twice(cast):
     second = run(PLAN_DUE + dt.timedelta(days=3))
     assert first["written"] == 4 and second["written"] == 0  # two notices and two escalations, once
     assert len(mail.outbox) == outbox and second["emails"] == 0
+
+
+def test_a_run_reads_and_writes_in_a_fixed_number_of_queries(world):
+    """Reads grouped per kind of deadline and per chunk of pairings, one message per person: no query per pairing
+    or per recipient, so a run over many pairings costs what a run over a few does."""
+    admin = world.county_admin_a
+    prog = pool.programme(admin)
+    start, day = D(2026, 2, 27), D(2026, 3, 29)  # plans due that day; March's minimum reminded near its end
+
+    def add(n, village):
+        pairings = bulk_pairings(admin, prog, n, start=start, village=village)
+        mentor = PairingMentor.objects.filter(pairing=pairings[0]).values_list("mentor__person", flat=True)[0]
+        people = [mentor] + [p.apprentice.person_id for p in pairings]
+        User.objects.bulk_create(
+            User(username=f"bulk-{person}", person_id=person, email=f"bulk-{person}@example.cn")
+            for person in people
+        )
+
+    def count() -> tuple[int, int, int]:
+        Notification.objects.all().delete()
+        mail.outbox.clear()
+        with CaptureQueriesContext(connection) as queries:
+            counts = run(day)
+        assert Notification.objects.filter(kind=Kind.PLAN_DUE).count() == counts["by_kind"][Kind.PLAN_DUE]
+        assert counts["by_kind"][Kind.MONTH_MINIMUM] > 0
+        return len(queries.captured_queries), counts["written"], len(mail.outbox)
+
+    add(3, "330523205202")
+    few = count()
+    add(60, "330523105201")
+    many = count()
+    assert many[1] > few[1] and many[2] > few[2] > 1, (few, many)
+    assert few[0] == many[0], (few, many)
 
 
 def test_the_same_draft_written_twice_at_once_is_one_row(world):

@@ -55,6 +55,17 @@ def in_region(pairings: QuerySet[Pairing], region: Region) -> QuerySet[Pairing]:
     return pairings.filter(subtree_q(region.path, "region__path"))
 
 
+def narrowed(pairings: QuerySet[Pairing], *, programme=None, q: str = "") -> QuerySet[Pairing]:
+    """``pairings`` of one programme (if given) whose apprentice or a mentor has ``q`` in their name."""
+    if programme:
+        pairings = pairings.filter(programme=programme)
+    q = (q or "").strip()
+    if q:
+        mentored = PairingMentor.objects.filter(mentor__person__name__contains=q).values("pairing_id")
+        pairings = pairings.filter(Q(apprentice__person__name__contains=q) | Q(pk__in=mentored))
+    return pairings
+
+
 def with_people(pairings: QuerySet[Pairing]) -> QuerySet[Pairing]:
     """What a list shows: apprentice, region, programme, and the mentors (one prefetch)."""
     members = PairingMentor.objects.select_related("mentor__person").defer(*without_private("mentor__person"))
@@ -239,6 +250,9 @@ class Summary:
     @property
     def total(self) -> int:
         return self.red + self.amber + self.green
+
+    def as_dict(self) -> dict[str, int]:
+        return {"red": self.red, "amber": self.amber, "green": self.green, "total": self.total}
 
     @classmethod
     def of(cls, items: Iterable[PairingCompliance]) -> "Summary":

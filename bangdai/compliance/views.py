@@ -2,7 +2,6 @@
 pairings falling behind (filterable, exportable), silent mentors and month trends per child region."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -11,12 +10,10 @@ from django_tables2 import RequestConfig
 
 from bangdai.core.exports import export_response
 from bangdai.core.views import ScopedMixin
-from bangdai.pairings.choices import RUNNING_STATES
-from bangdai.pairings.models import Pairing, PairingMentor
+from bangdai.pairings.models import Pairing
 
 from . import selectors
 from .forms import BehindForm, SilentForm, TrendsForm, governed_region
-from .rules import Light
 from .tables import ComplianceTable
 from .templatetags.compliance import light_label
 
@@ -78,13 +75,7 @@ class BehindView(RegionPageMixin, TemplateView):
         if not self.valid:
             return [], selectors.Summary()
         data = self.form.cleaned_data
-        pairings = self.pairings()
-        if data.get("programme"):
-            pairings = pairings.filter(programme=data["programme"])
-        if data.get("q"):
-            q = data["q"].strip()
-            mentored = PairingMentor.objects.filter(mentor__person__name__contains=q).values("pairing_id")
-            pairings = pairings.filter(Q(apprentice__person__name__contains=q) | Q(pk__in=mentored))
+        pairings = selectors.narrowed(self.pairings(), programme=data.get("programme"), q=data.get("q"))
         everything = selectors.compliance_of(pairings)
         summary = selectors.Summary.of(everything)
         light = data.get("light") or "behind"
@@ -169,13 +160,8 @@ class PairingComplianceView(ScopedMixin, View):
 
     def get(self, request, pk):
         pairing = get_object_or_404(self.get_queryset(), pk=pk)
-        item = selectors.pairing_compliance(pairing)
-        context = {
-            "pairing": pairing,
-            "item": item,
-            "running": pairing.status in RUNNING_STATES and pairing.start_date is not None,
-            "lights": Light,
-        }
+        item = selectors.pairing_compliance(pairing)  # None unless the pairing is running
+        context = {"pairing": pairing, "item": item, "running": item is not None}
         if getattr(request, "htmx", False) and not request.htmx.boosted:
             return render(request, "compliance/_panel.html", context)
         return render(request, "compliance/pairing.html", context)

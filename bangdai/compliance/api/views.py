@@ -130,7 +130,7 @@ class RegionComplianceViewSet(viewsets.GenericViewSet):
             {
                 "region": region.code,
                 "region_name": region.name,
-                "summary": {**selectors.Summary.of(everything).__dict__, "total": len(everything)},
+                "summary": selectors.Summary.of(everything).as_dict(),
                 "count": len(items),
                 "next": paginator.get_next_link(),
                 "previous": paginator.get_previous_link(),

@@ -80,18 +80,17 @@ class Command(BaseCommand):
         everything = selectors.compliance_of(pairings)
         light = "" if options["light"] == "all" else options["light"]
         items = selectors.filter_results(everything, light=light, rule=options["rule"] or "")
+        summary = selectors.Summary.of(everything)
         if options["json"]:
-            summary = selectors.Summary.of(everything)
             cli.dump(
                 self.stdout,
                 {
                     "region": region.code,
-                    "summary": {**summary.__dict__, "total": summary.total},
+                    "summary": summary.as_dict(),
                     "pairings": [item_row(i) for i in items],
                 },
             )
             return
-        summary = selectors.Summary.of(everything)
         self.stdout.write(
             f"{region.name} ({region.code}): {summary.total} running pairings — "
             f"red {summary.red}, amber {summary.amber}, green {summary.green}"
