@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from bangdai.pairings.choices import RUNNING_STATES
 from bangdai.pairings.models import Pairing
-from bangdai.plans.pairing_policy import PolicyBook, days_after, older_than_rule, policy_of
+from bangdai.programmes.versions import PolicyBook, days_after, older_than_rule, policy_of
 
 from . import services
 from .choices import OPEN_STATES, AssignmentStatus, Flag

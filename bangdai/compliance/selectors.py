@@ -23,7 +23,7 @@ from bangdai.ledger.selectors import MonthFigures, pairing_months, region_months
 from bangdai.pairings.choices import RUNNING_STATES
 from bangdai.pairings.models import Pairing, PairingMentor
 from bangdai.plans.models import MentoringPlan
-from bangdai.plans.pairing_policy import policies
+from bangdai.programmes.versions import policies
 from bangdai.regions.models import PATH_STEP, Region, subtree_q
 
 from .rules import (

@@ -50,9 +50,9 @@ from bangdai.pairings.choices import RUNNING_STATES
 from bangdai.pairings.models import Pairing, PairingMentor
 from bangdai.plans.choices import Decision, PlanAction, PlanStatus
 from bangdai.plans.models import MentoringPlan, PlanEvent, PlanGoal, PlanRevision
-from bangdai.plans.pairing_policy import policies
 from bangdai.plans.services import FREQUENCY_RULES
 from bangdai.programmes.choices import MentorTier
+from bangdai.programmes.versions import policies
 from bangdai.regions.choices import Kind, Level
 from bangdai.regions.models import PATH_STEP, Region
 from bangdai.teaching.choices import (

@@ -41,7 +41,7 @@ from bangdai.ledger.selectors import pairing_months
 from bangdai.pairings.choices import RUNNING_STATES
 from bangdai.pairings.models import Pairing, PairingMentor
 from bangdai.plans.choices import HANDED_IN_STATES
-from bangdai.plans.pairing_policy import policies
+from bangdai.programmes.versions import policies
 from bangdai.regions.models import PATH_STEP
 
 from .choices import Kind

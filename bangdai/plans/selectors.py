@@ -9,11 +9,11 @@ from django.db.models.functions import Coalesce
 from bangdai.core.choices import ContentArea
 from bangdai.pairings.choices import RUNNING_STATES
 from bangdai.pairings.models import Pairing
+from bangdai.programmes.versions import days_after, older_than_rule, policy_of
 
 from . import services
 from .choices import EDITABLE_STATES, HANDED_IN_STATES, PlanStatus
 from .models import MentoringPlan, PlanGoal
-from .pairing_policy import days_after, older_than_rule, policy_of
 
 S = PlanStatus
 

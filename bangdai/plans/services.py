@@ -20,10 +20,10 @@ from bangdai.core.choices import ContentArea
 from bangdai.pairings.choices import RUNNING_STATES
 from bangdai.pairings.models import Pairing
 from bangdai.pairings.services import party_of
+from bangdai.programmes.versions import policy_of
 
 from .choices import EDITABLE_STATES, Decision, PlanAction, PlanStatus
 from .models import MentoringPlan, PlanEvent, PlanGoal, PlanRevision
-from .pairing_policy import policy_of
 
 S = PlanStatus
 MAX_GOALS = 30

@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from bangdai.pairings.choices import RUNNING_STATES
 from bangdai.pairings.models import Pairing
 from bangdai.pairings.tables import mentor_names
+from bangdai.programmes.versions import PolicyBook, days_after
 
 from .choices import HANDED_IN_STATES
-from .pairing_policy import PolicyBook, days_after
 from .templatetags.practice_badges import badge_html
 
 

@@ -8,9 +8,9 @@ from rest_framework import serializers
 from bangdai.core.api.fields import VisibleRecordField
 from bangdai.core.choices import ContentArea
 from bangdai.pairings.models import Pairing
+from bangdai.programmes.versions import days_after
 
 from ..models import MentoringPlan, PlanEvent, PlanGoal, PlanRevision
-from ..pairing_policy import days_after
 from ..services import GoalData
 
 

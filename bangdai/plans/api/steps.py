@@ -5,7 +5,7 @@ from drf_standardized_errors.openapi_serializers import ValidationErrorResponseS
 from rest_framework import status
 from rest_framework.response import Response
 
-from ..pairing_policy import PolicyBook
+from bangdai.programmes.versions import PolicyBook
 
 
 def responds(detail_serializer):

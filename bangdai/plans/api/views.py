@@ -16,11 +16,11 @@ from bangdai.core.api.permissions import OWN_RECORDS, WriteRoles
 from bangdai.core.api.viewsets import ScopedModelViewSet
 from bangdai.core.filters import RegionSubtreeFilter
 from bangdai.pairings.models import Pairing, PairingMentor
+from bangdai.programmes.versions import PolicyBook
 
 from .. import services
 from ..choices import PlanStatus
 from ..models import MentoringPlan, PlanEvent, PlanGoal
-from ..pairing_policy import PolicyBook
 from ..selectors import plans_overdue
 from .serializers import (
     CommentSerializer,

@@ -13,8 +13,8 @@ from operator import or_
 
 from django.db.models import Q
 
-from bangdai.programmes.models import ProgrammeRules
-from bangdai.programmes.policy import Policy
+from .models import ProgrammeRules
+from .policy import Policy
 
 Key = tuple[int, int]  # (programme id, rules version)
 
